@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// Idempotent set-up for a fresh clone: system packages (libtorch, reference PyTorch), npm modules,
+// the native libtorch addon. Plain JavaScript with no dependencies: it runs before `npm install`.
+// Flags: --native-only (just rebuild the addon if stale), --force-native (always rebuild).
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const log = (msg) => console.log(`[setup] ${msg}`);
+
+function run(cmd, argv, opts = {}) {
+  const r = spawnSync(cmd, argv, { stdio: 'inherit', cwd: root, ...opts });
+  if (r.status !== 0) {
+    console.error(`[setup] failed: ${cmd} ${argv.join(' ')} (exit ${r.status ?? r.signal})`);
+    process.exit(r.status || 1);
+  }
+}
+
+function dpkgInstalled(pkg) {
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.includes('install ok installed');
+}
+
+function systemPackages() {
+  const wanted = [];
+  if (!process.env.LIBTORCH) wanted.push('libtorch-dev');
+  wanted.push('python3-torch', 'python3-numpy');
+  const hasDpkg = spawnSync('dpkg-query', ['--version']).status === 0;
+  if (!hasDpkg) {
+    if (!process.env.LIBTORCH) {
+      console.error('[setup] this is not a Debian-like system: set LIBTORCH to a libtorch distribution (or a PyTorch install\'s torch/ folder) and install PyTorch + numpy for the reference checks.');
+      process.exit(1);
+    }
+    return;
+  }
+  const missing = wanted.filter((p) => !dpkgInstalled(p));
+  if (missing.length === 0) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) {
+    console.error(`[setup] missing system packages: ${missing.join(' ')}\n[setup] install them as root, then run this again:\n    sudo apt-get install -y ${missing.join(' ')}`);
+    process.exit(1);
+  }
+  log(`installing ${missing.join(' ')} (apt)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update', '-qq'], { env });
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
+}
+
+function npmModules() {
+  const marker = path.join(root, 'node_modules', '.package-lock.json');
+  const lock = path.join(root, 'package-lock.json');
+  const stale = !fs.existsSync(marker) || (fs.existsSync(lock) && fs.statSync(lock).mtimeMs > fs.statSync(marker).mtimeMs + 1000);
+  if (!stale) return;
+  log('installing npm modules');
+  run('npm', [fs.existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund', '--loglevel=error']);
+}
+
+function newestMtime(dir, exts) {
+  let newest = 0;
+  if (!fs.existsSync(dir)) return newest;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory() && e.name !== 'build') newest = Math.max(newest, newestMtime(full, exts));
+    else if (exts.some((x) => e.name.endsWith(x))) newest = Math.max(newest, fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+function nativeAddon() {
+  const nativeDir = path.join(root, 'native');
+  if (!fs.existsSync(path.join(nativeDir, 'binding.gyp'))) return;
+  const out = path.join(nativeDir, 'build', 'Release', 'l2m_torch.node');
+  const stampFile = path.join(nativeDir, 'build', 'libtorch-path.txt');
+  const libtorch = process.env.LIBTORCH ?? '';
+  const sources = newestMtime(nativeDir, ['.cc', '.h', '.gyp']);
+  const upToDate = fs.existsSync(out) && fs.statSync(out).mtimeMs >= sources && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === libtorch;
+  if (upToDate && !args.has('--force-native')) return;
+  log(`building the libtorch addon (${libtorch ? 'LIBTORCH=' + libtorch : 'Debian libtorch'}); this takes a minute or two`);
+  const nodeGyp = path.join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+  run(process.execPath, [nodeGyp, 'rebuild', '--loglevel=warn', `--jobs=${Math.max(1, Math.min(2, (nproc())))}`], { cwd: nativeDir });
+  fs.writeFileSync(stampFile, libtorch);
+}
+
+function nproc() {
+  try {
+    return Number(execFileSync('nproc', { encoding: 'utf8' }).trim()) || 1;
+  } catch {
+    return 1;
+  }
+}
+
+if (!args.has('--native-only')) {
+  systemPackages();
+  npmModules();
+}
+nativeAddon();
