@@ -2,7 +2,7 @@
  * Every environment by name, and the named task sets. Domain modules register their tasks here
  * (`src/envs/metaworld/index.ts`, `src/envs/dmc/index.ts`); users call `makeEnv('hammer-v2')`.
  */
-import type { Domain, Env } from './types.ts';
+import type { Domain, Env, Policy } from './types.ts';
 
 export interface EnvOptions {
   /** Steps before `truncated` (default: the domain's, 200 Meta-World, 1000 DMControl). */
@@ -16,6 +16,10 @@ export interface TaskEntry {
   domain: Domain;
   aliases?: string[];
   make(opts: EnvOptions): Promise<Env>;
+  /** The task's scripted expert, if it has one (Meta-World). */
+  scriptedPolicy?(): Policy;
+  /** Maps an episode return to the domain's normalised score, if the domain defines one (DMControl). */
+  normalizedScore?(episodeReturn: number): number;
 }
 
 const tasks = new Map<string, TaskEntry>();

@@ -42,6 +42,11 @@ export interface Env {
   close(): void;
 }
 
+/** Anything that maps an observation to an action (scripted experts, random or noisy policies, agents). */
+export interface Policy {
+  act(obs: Float64Array): Float64Array;
+}
+
 export function boxSpace(low: ArrayLike<number>, high: ArrayLike<number>): BoxSpace {
   if (low.length !== high.length) throw new Error(`boxSpace: low has ${low.length} dims, high ${high.length}`);
   return { shape: [low.length], low: Float64Array.from(low), high: Float64Array.from(high) };

@@ -1,0 +1,101 @@
+/** pick-place-v2: grasp a puck and carry it to a goal in the air. */
+import { dist, hamacherProduct, tolerance } from '../rewards.ts';
+import { defineTask, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
+
+const TARGET_RADIUS = 0.05;
+
+export class SawyerPickPlaceV2 extends SawyerXYZEnv {
+  constructor(ctx: SawyerContext) {
+    super(ctx, {
+      handLow: [-0.5, 0.4, 0.05],
+      handHigh: [0.5, 1, 0.5],
+      handInitPos: [0, 0.6, 0.2],
+      randomResetLow: [-0.1, 0.6, 0.02, -0.1, 0.8, 0.05],
+      randomResetHigh: [0.1, 0.7, 0.02, 0.1, 0.9, 0.3],
+      goalLow: [-0.1, 0.8, 0.05],
+      goalHigh: [0.1, 0.9, 0.3],
+    });
+  }
+
+  protected objectPositions(): Float64Array {
+    return this.bodyPos('obj');
+  }
+
+  protected objectQuaternions(): Float64Array {
+    return this.geomQuatXYZW('objGeom');
+  }
+
+  protected resetModel(): void {
+    this.resetHand();
+    let v = this.randomResetVector();
+    while (Math.hypot(v[0] - v[3], v[1] - v[4]) < 0.15) v = this.randomResetVector();
+    this.targetPos = v.slice(3, 6);
+    this.objInitPos = v.slice(0, 3);
+    this.initTcp = this.tcpCenter();
+    this.initLeftPad = this.bodyPos('leftpad');
+    this.initRightPad = this.bodyPos('rightpad');
+    this.setObjXyz(this.objInitPos);
+    this.setSitePos('goal', this.targetPos);
+  }
+
+  /** pick-place's own caging reward (upstream overrides the base one; fixed margins, always "high density"). */
+  private pickPlaceCaging(action: Float64Array, obj: ArrayLike<number>): number {
+    const padSuccessMargin = 0.05;
+    const xzSuccessMargin = 0.005;
+    const objRadius = 0.015;
+    const tcp = this.tcpCenter();
+    const leftPad = this.bodyPos('leftpad');
+    const rightPad = this.bodyPos('rightpad');
+    const rightCaging = tolerance(obj[1] - rightPad[1], {
+      bounds: [objRadius, padSuccessMargin],
+      margin: Math.abs(Math.abs(obj[1] - this.initRightPad[1]) - padSuccessMargin),
+      sigmoid: 'long_tail',
+    });
+    const leftCaging = tolerance(leftPad[1] - obj[1], {
+      bounds: [objRadius, padSuccessMargin],
+      margin: Math.abs(Math.abs(obj[1] - this.initLeftPad[1]) - padSuccessMargin),
+      sigmoid: 'long_tail',
+    });
+    const yCaging = hamacherProduct(leftCaging, rightCaging);
+    const xzMargin = Math.hypot(this.objInitPos[0] - this.initTcp[0], this.objInitPos[2] - this.initTcp[2]) - xzSuccessMargin;
+    const xzCaging = tolerance(Math.hypot(tcp[0] - obj[0], tcp[2] - obj[2]), {
+      bounds: [0, xzSuccessMargin],
+      margin: xzMargin,
+      sigmoid: 'long_tail',
+    });
+    const gripperClosed = Math.min(Math.max(0, action[3]), 1);
+    const caging = hamacherProduct(yCaging, xzCaging);
+    const gripping = caging > 0.97 ? gripperClosed : 0;
+    return (hamacherProduct(caging, gripping) + caging) / 2;
+  }
+
+  evaluateState(obs: Float64Array, action: Float64Array): Evaluation {
+    const obj = obs.subarray(4, 7);
+    const tcpOpened = obs[3];
+    const objToTarget = dist(obj, this.targetPos);
+    const tcpToObj = dist(obj, this.tcpCenter());
+    const inPlace = tolerance(objToTarget, {
+      bounds: [0, TARGET_RADIUS],
+      margin: dist(this.objInitPos, this.targetPos),
+      sigmoid: 'long_tail',
+    });
+    const objectGrasped = this.pickPlaceCaging(action, obj);
+    let reward = hamacherProduct(objectGrasped, inPlace);
+    if (tcpToObj < 0.02 && tcpOpened > 0 && obj[2] - 0.01 > this.objInitPos[2]) reward += 1 + 5 * inPlace;
+    if (objToTarget < TARGET_RADIUS) reward = 10;
+    return {
+      reward,
+      info: {
+        success: objToTarget <= 0.07 ? 1 : 0,
+        near_object: tcpToObj <= 0.03 ? 1 : 0,
+        grasp_success: this.touchingMainObject() && tcpOpened > 0 && obj[2] - 0.02 > this.objInitPos[2] ? 1 : 0,
+        grasp_reward: objectGrasped,
+        in_place_reward: inPlace,
+        obj_to_target: objToTarget,
+        unscaled_reward: reward,
+      },
+    };
+  }
+}
+
+export default defineTask({ name: 'pick-place-v2', scene: 'sawyer_pick_place_v3.xml', Env: SawyerPickPlaceV2 });
