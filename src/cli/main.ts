@@ -9,6 +9,7 @@ program
   .showHelpAfterError();
 
 // Command groups (one file each):
+program.addCommand((await import('./envs.ts')).envsCommand());
 
 try {
   await program.parseAsync(process.argv);
