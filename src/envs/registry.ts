@@ -9,6 +9,8 @@ export interface EnvOptions {
   maxEpisodeSteps?: number;
   /** Seed of the reset generator (a later `reset(seed)` re-seeds it). */
   seed?: number;
+  /** DMControl only: `obs` as the original's 204-d vector ('l2m204', default) or dm_control's flat vector ('flat'). */
+  obsLayout?: 'l2m204' | 'flat';
 }
 
 export interface TaskEntry {
