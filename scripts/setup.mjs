@@ -81,7 +81,10 @@ function nativeAddon() {
   if (upToDate && !args.has('--force-native')) return;
   log(`building the libtorch addon (${libtorch ? 'LIBTORCH=' + libtorch : 'Debian libtorch'}); this takes a minute or two`);
   const nodeGyp = path.join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
-  run(process.execPath, [nodeGyp, 'rebuild', '--loglevel=warn', `--jobs=${Math.max(1, Math.min(2, (nproc())))}`], { cwd: nativeDir });
+  // Use the running Node's own headers when it ships them (node-gyp would otherwise download them).
+  const nodeDir = path.resolve(path.dirname(process.execPath), '..');
+  const nodeDirArg = fs.existsSync(path.join(nodeDir, 'include', 'node', 'node_api.h')) ? [`--nodedir=${nodeDir}`] : [];
+  run(process.execPath, [nodeGyp, 'rebuild', '--loglevel=warn', `--jobs=${Math.max(1, Math.min(2, (nproc())))}`, ...nodeDirArg], { cwd: nativeDir });
   fs.writeFileSync(stampFile, libtorch);
 }
 

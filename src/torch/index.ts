@@ -1,0 +1,39 @@
+/**
+ * l2m's tensor library: libtorch through a small N-API addon, with PyTorch's names in camelCase.
+ *   import * as torch from '../torch/index.ts';
+ *   const { nn, F, optim } = torch;
+ * See src/torch/README.md for the rules (tidy/dispose, modules, optimisers, checkpoints).
+ */
+export { Tensor, liveTensors, type Scalar, type TensorOrScalar, type ValuesIndices, type Reduction } from './tensor.ts';
+export { tidy, keep, dispose, scopeDepth } from './scope.ts';
+export type { DType, Device, TensorOptions } from './dtype.ts';
+export {
+  tensor,
+  zeros,
+  ones,
+  empty,
+  full,
+  randn,
+  rand,
+  randint,
+  randperm,
+  normal,
+  arange,
+  linspace,
+  eye,
+  zerosLike,
+  onesLike,
+  fullLike,
+  randnLike,
+  randLike,
+  type TypedData,
+  type NestedArray,
+} from './creation.ts';
+export { cat, stack, where, maximum, minimum, matmul, bmm, outer, einsum, pow, multinomial, bernoulli } from './ops.ts';
+export { noGrad, enableGrad, inferenceMode, isGradEnabled, setGradEnabled, grad, clipGradNorm_ } from './autograd.ts';
+export { manualSeed } from './random.ts';
+export { setNumThreads, getNumThreads, setBlasThreads, getBlasThreads } from './threads.ts';
+export { cuda, defaultDevice, libtorchVersion } from './device.ts';
+export * as F from './functional.ts';
+export * as nn from './nn/index.ts';
+export * as optim from './optim/index.ts';

@@ -1,0 +1,53 @@
+/**
+ * Loads the libtorch addon (native/build/Release/l2m_torch.node) once, after fixing thread
+ * settings: OpenBLAS reads OPENBLAS_NUM_THREADS when it loads, so that is set first.
+ */
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** An opaque libtorch tensor reference owned by the addon. */
+export type Handle = { readonly __tensorHandle: unique symbol };
+
+// The addon's functions are thin forwards to ATen; src/torch gives them types and checks.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type NativeAddon = Record<string, (...args: any[]) => any>;
+
+const addonPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../native/build/Release/l2m_torch.node');
+
+function envInt(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got '${raw}'`);
+  return n;
+}
+
+/** Default thread counts: BLAS uses every core; intra-op parallelism is 1 on <= 2 cores (measured fastest). */
+export function defaultThreads(): { intraOp: number; blas: number } {
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return {
+    intraOp: envInt('L2M_THREADS') ?? (cores <= 2 ? 1 : cores),
+    blas: envInt('L2M_BLAS_THREADS') ?? cores,
+  };
+}
+
+function load(): NativeAddon {
+  if (!fs.existsSync(addonPath)) {
+    throw new Error(
+      `the libtorch addon is not built (${path.relative(process.cwd(), addonPath) || addonPath} is missing): run \`npm run setup\` ` +
+        '(needs Debian\'s libtorch-dev, or LIBTORCH pointing at a libtorch distribution)',
+    );
+  }
+  const threads = defaultThreads();
+  if (process.env.OPENBLAS_NUM_THREADS === undefined) process.env.OPENBLAS_NUM_THREADS = String(threads.blas);
+  const require = createRequire(import.meta.url);
+  const addon = require(addonPath) as NativeAddon;
+  addon.setNumThreads(threads.intraOp);
+  addon.setBlasThreads(threads.blas);
+  return addon;
+}
+
+export const native: NativeAddon = load();
