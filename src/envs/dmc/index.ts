@@ -42,7 +42,7 @@ export const DMC_TASKS: Readonly<Record<string, DmcTaskSpec>> = Object.fromEntri
 );
 
 /** Creates a DMControl task by name (also reachable as `makeEnv(name)` from the registry). */
-export function makeDmcEnv(name: string, opts: DmcEnvOptions = {}): Promise<DmcEnv> {
+export async function makeDmcEnv(name: string, opts: DmcEnvOptions = {}): Promise<DmcEnv> {
   const spec = DMC_TASKS[name];
   if (spec === undefined) throw new Error(`unknown DMControl task '${name}' (known: ${Object.keys(DMC_TASKS).join(', ')})`);
   return DmcEnv.create(spec, opts);
