@@ -10,6 +10,7 @@ program
 
 // Command groups (one file each):
 program.addCommand((await import('./envs.ts')).envsCommand());
+program.addCommand((await import('./data.ts')).dataCommand());
 
 try {
   await program.parseAsync(process.argv);

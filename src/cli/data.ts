@@ -1,0 +1,182 @@
+/** `l2m data`: collect datasets, import the original release, print dataset statistics. */
+import os from 'node:os';
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { setAssetDir } from '../envs/mujoco.ts';
+import { resolveTasks } from '../envs/registry.ts';
+import { collectPolicyKinds } from '../data/collect-policy.ts';
+import { collectTasks } from '../data/collect-tasks.ts';
+import { saveDataset } from '../data/dataset.ts';
+import { finalPath } from '../data/episode-writer.ts';
+import { importRelease } from '../data/import.ts';
+import { DEFAULT_NOISE_SCHEDULE, NOISE_PRESETS, parseNoiseSchedule } from '../data/noise-schedule.ts';
+import { statsOf, type DatasetStats } from '../data/stats.ts';
+import fs from 'node:fs';
+
+function integer(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'`);
+    return n;
+  };
+}
+
+const fmt = (x: number | undefined, digits = 1): string => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(digits));
+const pct = (x: number | undefined): string => (x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);
+
+/** A plain-text table of dataset statistics. */
+export function formatStats(stats: DatasetStats[]): string {
+  const head = ['task', 'domain', 'collector', 'episodes', 'transitions', 'return min', 'q25', 'median', 'q75', 'max', 'mean', 'success(last)', 'success(any)'];
+  const rows = stats.map((s) => [
+    s.task + (s.partial ? ' (unfinished)' : ''),
+    s.domain,
+    s.collector,
+    String(s.episodes),
+    String(s.transitions),
+    fmt(s.returns.min),
+    fmt(s.returns.q25),
+    fmt(s.returns.median),
+    fmt(s.returns.q75),
+    fmt(s.returns.max),
+    fmt(s.returns.mean),
+    pct(s.successRate),
+    pct(s.anySuccessRate),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+function collectCommand(): Command {
+  return new Command('collect')
+    .description('collect one dataset per task (<out>/<task>.npz) with a policy; every finished episode is committed, --resume continues')
+    .requiredOption('--tasks <names>', 'tasks and sets, comma-separated (e.g. reach-v2,MT40,DMC10)')
+    .requiredOption('--episodes <n>', 'episodes per task', integer(1))
+    .requiredOption('--out <dir>', 'output directory')
+    .option('--policy <kind>', `collection policy: ${collectPolicyKinds().join(', ')} (auto: scripted expert where the task has one, else random)`, 'auto')
+    .option('--noise-schedule <spec>', `scripted-expert noise schedule: a preset (${Object.keys(NOISE_PRESETS).join(', ')}), JSON knots, or a JSON file`, 'replay')
+    .option('--seed <n>', 'run seed (episode seeds derive from it, the task and the episode index)', integer(0), 0)
+    .option('--workers <n>', 'parallel worker processes (default: min(tasks, CPU cores))', integer(1))
+    .option('--max-steps <n>', 'steps per episode (default: the task\'s, 200 Meta-World, 1000 DMControl)', integer(1))
+    .option('--resume', 'continue an interrupted collection with the same settings')
+    .option('--force', 'overwrite existing datasets')
+    .option('--assets <dir>', 'MuJoCo asset directory (holding metaworld/ and dm_control/)')
+    .action(async (o) => {
+      if (o.assets) setAssetDir(o.assets);
+      if (o.resume && o.force) throw new Error('--resume and --force exclude each other');
+      const tasks = await resolveTasks(o.tasks);
+      const schedule = parseNoiseSchedule(o.noiseSchedule);
+      const kinds = collectPolicyKinds();
+      if (!kinds.includes(o.policy)) throw new Error(`unknown --policy '${o.policy}' (known: ${kinds.join(', ')})`);
+      const workers = Math.max(1, Math.min(o.workers ?? os.availableParallelism(), tasks.length));
+      fs.mkdirSync(o.out, { recursive: true });
+
+      let stopRequested = false;
+      const onSigint = (): void => {
+        if (stopRequested) process.exit(130);
+        stopRequested = true;
+        process.stderr.write('\nl2m: stopping after the current episodes (Ctrl-C again to quit now); continue later with --resume\n');
+      };
+      process.on('SIGINT', onSigint);
+
+      const tty = process.stderr.isTTY;
+      const multibar = tty
+        ? new cliProgress.MultiBar(
+            { format: '{name} |{bar}| {value}/{total} episodes | return {ret} | {eta_formatted}', hideCursor: true, clearOnComplete: false, etaBuffer: 50 },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
+      const total = multibar?.create(tasks.length * o.episodes, 0, { name: 'all tasks'.padEnd(28), ret: '' });
+      const bars = new Map<number, cliProgress.SingleBar>();
+      const t0 = Date.now();
+      const { results, failures, notStarted } = await collectTasks(tasks, {
+        out: o.out,
+        episodes: o.episodes,
+        seed: o.seed,
+        resume: o.resume,
+        force: o.force,
+        maxEpisodeSteps: o.maxSteps,
+        policy: { kind: o.policy, schedule },
+        workers,
+        shouldStop: () => stopRequested,
+        onTaskStart(task, worker) {
+          if (!multibar) return;
+          const bar = bars.get(worker) ?? multibar.create(o.episodes, 0, {});
+          bars.set(worker, bar);
+          bar.start(o.episodes, 0, { name: task.padEnd(28), ret: '' });
+        },
+        onEpisode(e, worker) {
+          bars.get(worker)?.update(e.episode + 1, { ret: e.return.toFixed(1) });
+          total?.increment(1);
+        },
+        onTaskEnd(r, worker) {
+          if ('error' in r) {
+            if (multibar) multibar.log(`${r.task}: FAILED: ${r.error}\n`);
+            else console.error(`${r.task}: FAILED: ${r.error}`);
+            return;
+          }
+          if (r.skipped) total?.increment(o.episodes);
+          if (!multibar) console.error(`${r.task}: ${r.stopped ? 'stopped at' : r.skipped ? 'already complete,' : 'done,'} ${r.episodes} episodes, ${r.transitions} transitions -> ${r.path}`);
+          bars.get(worker)?.update(r.episodes);
+        },
+      });
+      multibar?.stop();
+      process.off('SIGINT', onSigint);
+      const secs = (Date.now() - t0) / 1000;
+      const finished = results.filter((r) => !r.stopped);
+      console.log(`collected ${finished.length}/${tasks.length} tasks in ${secs.toFixed(1)} s (${workers} worker${workers > 1 ? 's' : ''}) into ${path.resolve(o.out)}`);
+      const done = finished.map((r) => r.path).filter((p) => p.endsWith('.npz'));
+      if (done.length) console.log(formatStats(done.flatMap((p) => statsOf(p))));
+      if (failures.length) throw new Error(`${failures.length} task(s) failed: ${failures.map((f) => `${f.task} (${f.error})`).join('; ')}`);
+      if (stopRequested || notStarted.length) {
+        console.log(`interrupted: ${notStarted.length} task(s) not started; run the same command with --resume to continue`);
+        process.exitCode = 130;
+      }
+    });
+}
+
+function importCommand(): Command {
+  return new Command('import')
+    .description("convert the original L2M release (a task's .npz replay buffer, or a directory of per-episode .npz files) into <out>/<task>.npz")
+    .argument('<input>', '.npz file or directory of .npz files')
+    .requiredOption('--task <name>', 'task the data belongs to (e.g. walker-walk, hammer-v2)')
+    .requiredOption('--out <dir>', 'output directory')
+    .addOption(new Option('--domain <domain>', 'domain, if the task is not registered').choices(['metaworld', 'dmc']))
+    .option('--force', 'overwrite an existing dataset')
+    .action(async (input: string, o) => {
+      const t0 = Date.now();
+      const { dataset, files, droppedSteps } = await importRelease(input, o.task, { domain: o.domain });
+      fs.mkdirSync(o.out, { recursive: true });
+      const file = finalPath(o.out, dataset.meta.task);
+      if (fs.existsSync(file) && !o.force) throw new Error(`${file} already exists (pass --force to overwrite it)`);
+      saveDataset(file, dataset);
+      console.log(
+        `imported ${files} file(s): ${dataset.meta.counts.episodes} episodes, ${dataset.meta.counts.transitions} transitions` +
+          `${droppedSteps ? ` (${droppedSteps} steps after the last done dropped)` : ''}, layout ${dataset.meta.observation.kind} -> ${file} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+      );
+      console.log(formatStats(statsOf(file)));
+    });
+}
+
+function statsCommand(): Command {
+  return new Command('stats')
+    .description('per-task episodes, transitions, return distribution and success rate of datasets (a file, or every dataset in a directory)')
+    .argument('<path>', 'dataset .npz, a directory of them, or an unfinished <task>.partial collection')
+    .option('--json', 'print JSON')
+    .option('--verify', 'verify each file against its checksum')
+    .action((p: string, o) => {
+      const stats = statsOf(p, { verify: o.verify });
+      if (o.json) console.log(JSON.stringify(stats, null, 1));
+      else console.log(formatStats(stats));
+    });
+}
+
+export function dataCommand(): Command {
+  return new Command('data')
+    .description('offline datasets: collect, import the original release, statistics')
+    .addCommand(collectCommand())
+    .addCommand(importCommand())
+    .addCommand(statsCommand())
+    .addHelpText('after', `\nDefault noise schedule (replay): ${JSON.stringify(DEFAULT_NOISE_SCHEDULE)}\nFormat and sampling: docs/data.md`);
+}
