@@ -1,5 +1,6 @@
 // Every Meta-World task file, one line each, sorted by file name. Add yours with a single line.
 export { default as drawerOpen } from './drawer-open.ts';
+export { default as pegUnplugSide } from './peg-unplug-side.ts';
 export { default as pickPlace } from './pick-place.ts';
 export { default as push } from './push.ts';
 export { default as reach } from './reach.ts';
