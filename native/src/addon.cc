@@ -206,24 +206,27 @@ static at::ScalarType dtypeOfTypedArray(const Napi::TypedArray& a) {
   }
 }
 
-// fromTypedArray(data, shape, storedAs?, dtype?, device?): copies `data`; `storedAs` reinterprets a
-// Uint8Array as bool; the result is cast to `dtype` and moved to `device` when given.
+// fromTypedArray(data, shape, storedAs?, dtype?, device?): copies `data`; `storedAs` reinterprets its
+// bytes as that dtype; the result is cast to `dtype` and moved to `device` when given.
 L2M_FN(fromTypedArray) {
   if (!info[0].IsTypedArray()) throw std::invalid_argument("tensor data must be a typed array");
   auto arr = info[0].As<Napi::TypedArray>();
   auto shape = intsArg(info, 1);
   at::ScalarType src = dtypeOfTypedArray(arr);
-  if (info[2].IsString()) {
-    auto as = dtypeFromName(info[2].As<Napi::String>().Utf8Value());
-    if (as == at::kBool && src == at::kByte) src = at::kBool;
+  int64_t have = static_cast<int64_t>(arr.ElementLength());
+  if (info[2].IsString()) {  // raw bytes of another dtype (bool from Uint8Array, float16 from bytes, ...)
+    src = dtypeFromName(info[2].As<Napi::String>().Utf8Value());
+    int64_t size = static_cast<int64_t>(c10::elementSize(src));
+    if (static_cast<int64_t>(arr.ByteLength()) % size != 0) throw std::invalid_argument("byte length is not a multiple of the element size");
+    have = static_cast<int64_t>(arr.ByteLength()) / size;
   }
   int64_t n = 1;
   for (auto s : shape) {
     if (s < 0) throw std::invalid_argument("negative dimension in shape");
     n *= s;
   }
-  if (n != static_cast<int64_t>(arr.ElementLength())) {
-    throw std::invalid_argument("data has " + std::to_string(arr.ElementLength()) + " elements but shape " +
+  if (n != have) {
+    throw std::invalid_argument("data has " + std::to_string(have) + " elements but shape " +
                                 c10::str(at::IntArrayRef(shape)) + " needs " + std::to_string(n));
   }
   uint8_t* base = static_cast<uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
