@@ -1,0 +1,128 @@
+/**
+ * GPT-2 blocks as Hugging Face's GPT2Model builds them (pre-LN: x + attn(ln_1 x), x + mlp(ln_2 x)),
+ * with exact GELU, dropout on attention weights and residual branches, and an optional key/value
+ * cache so that decoding one more token costs one incremental pass.
+ */
+import * as torch from '../torch/index.ts';
+import { Tensor } from '../torch/index.ts';
+
+const { nn, F } = torch;
+
+export interface GPT2Config {
+  nLayer: number;
+  nHead: number;
+  dModel: number;
+  /** MLP width (GPT-2: 4 * dModel). */
+  dInner: number;
+  /** Dropout on embeddings, attention weights and residual branches (HF: embd/attn/resid_pdrop). */
+  dropout: number;
+  layerNormEps: number;
+}
+
+/** Keys and values of the tokens already seen, per layer: [B, heads, len, headDim]. */
+export interface LayerCache {
+  k: Tensor | null;
+  v: Tensor | null;
+}
+
+export interface BlockInputs {
+  /** [B, kLen] bool, true = padding key (never attended). kLen counts cached tokens too. */
+  keyPaddingMask?: Tensor;
+  cache?: LayerCache;
+}
+
+export class Attention extends nn.Module {
+  c_attn: torch.nn.Linear;
+  c_proj: torch.nn.Linear;
+  attn_dropout: torch.nn.Dropout;
+  resid_dropout: torch.nn.Dropout;
+
+  constructor(readonly cfg: GPT2Config) {
+    super();
+    if (cfg.dModel % cfg.nHead !== 0) throw new Error(`GPT2: dModel ${cfg.dModel} is not divisible by nHead ${cfg.nHead}`);
+    this.c_attn = new nn.Linear(cfg.dModel, 3 * cfg.dModel);
+    this.c_proj = new nn.Linear(cfg.dModel, cfg.dModel);
+    this.attn_dropout = new nn.Dropout(cfg.dropout);
+    this.resid_dropout = new nn.Dropout(cfg.dropout);
+  }
+
+  forward(x: Tensor, inputs: BlockInputs = {}): Tensor {
+    return torch.tidy(() => {
+      const [q, k0, v0] = this.c_attn.forward(x).split(this.cfg.dModel, -1) as [Tensor, Tensor, Tensor];
+      let k = F.splitHeads(k0, this.cfg.nHead);
+      let v = F.splitHeads(v0, this.cfg.nHead);
+      const cache = inputs.cache;
+      if (cache) {
+        if (cache.k && cache.v) {
+          k = torch.cat([cache.k, k], 2);
+          v = torch.cat([cache.v, v], 2);
+        }
+        cache.k?.dispose();
+        cache.v?.dispose();
+        cache.k = torch.keep(k);
+        cache.v = torch.keep(v);
+      }
+      const y = F.scaledDotProductAttention(F.splitHeads(q, this.cfg.nHead), k, v, {
+        causal: true,
+        keyPaddingMask: inputs.keyPaddingMask,
+        dropout: this.cfg.dropout,
+        training: this.training,
+      });
+      return this.resid_dropout.forward(this.c_proj.forward(F.mergeHeads(y)));
+    });
+  }
+}
+
+export class MLP extends nn.Module {
+  c_fc: torch.nn.Linear;
+  c_proj: torch.nn.Linear;
+  dropout: torch.nn.Dropout;
+
+  constructor(cfg: GPT2Config) {
+    super();
+    this.c_fc = new nn.Linear(cfg.dModel, cfg.dInner);
+    this.c_proj = new nn.Linear(cfg.dInner, cfg.dModel);
+    this.dropout = new nn.Dropout(cfg.dropout);
+  }
+
+  forward(x: Tensor): Tensor {
+    return torch.tidy(() => this.dropout.forward(this.c_proj.forward(F.gelu(this.c_fc.forward(x)))));
+  }
+}
+
+export class Block extends nn.Module {
+  ln_1: torch.nn.LayerNorm;
+  attn: Attention;
+  ln_2: torch.nn.LayerNorm;
+  mlp: MLP;
+
+  constructor(cfg: GPT2Config) {
+    super();
+    this.ln_1 = new nn.LayerNorm(cfg.dModel, cfg.layerNormEps);
+    this.attn = new Attention(cfg);
+    this.ln_2 = new nn.LayerNorm(cfg.dModel, cfg.layerNormEps);
+    this.mlp = new MLP(cfg);
+  }
+
+  forward(x: Tensor, inputs: BlockInputs = {}): Tensor {
+    return torch.tidy(() => {
+      const h = x.add(this.attn.forward(this.ln_1.forward(x), inputs));
+      return h.add(this.mlp.forward(this.ln_2.forward(h)));
+    });
+  }
+}
+
+/**
+ * Hugging Face's GPT-2 initialisation: Linear and Embedding weights N(0, 0.02), biases 0, LayerNorm
+ * 1/0, and residual projections (`c_proj.weight`) N(0, 0.02 / sqrt(2 * nLayer)).
+ */
+export function initGPT2Weights(module: torch.nn.Module, nLayer: number, std = 0.02): void {
+  torch.noGrad(() => {
+    for (const [name, p] of module.namedParameters()) {
+      if (name.endsWith('c_proj.weight')) p.normal_(0, std / Math.sqrt(2 * nLayer));
+      else if (name.endsWith('.bias')) p.zero_();
+      else if (/(^|\.)ln_[^.]*\.weight$|(^|\.)embed_ln\.weight$/.test(name)) p.fill_(1);
+      else p.normal_(0, std);
+    }
+  });
+}
