@@ -5,5 +5,6 @@ export { default as disassemble } from './disassemble.ts';
 export { default as drawerOpen } from './drawer-open.ts';
 export { default as pegUnplugSide } from './peg-unplug-side.ts';
 export { default as pickPlace } from './pick-place.ts';
+export { default as plateSlideBack } from './plate-slide-back.ts';
 export { default as push } from './push.ts';
 export { default as reach } from './reach.ts';
