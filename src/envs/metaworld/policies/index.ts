@@ -8,4 +8,5 @@ export { default as pickPlace } from './pick-place.ts';
 export { default as plateSlideBack } from './plate-slide-back.ts';
 export { default as plateSlideBackSide } from './plate-slide-back-side.ts';
 export { default as push } from './push.ts';
+export { default as pushBack } from './push-back.ts';
 export { default as reach } from './reach.ts';
