@@ -9,4 +9,5 @@ export { default as plateSlideBack } from './plate-slide-back.ts';
 export { default as plateSlideBackSide } from './plate-slide-back-side.ts';
 export { default as push } from './push.ts';
 export { default as pushBack } from './push-back.ts';
+export { default as pushWall } from './push-wall.ts';
 export { default as reach } from './reach.ts';
