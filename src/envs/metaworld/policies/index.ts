@@ -11,3 +11,4 @@ export { default as push } from './push.ts';
 export { default as pushBack } from './push-back.ts';
 export { default as pushWall } from './push-wall.ts';
 export { default as reach } from './reach.ts';
+export { default as reachWall } from './reach-wall.ts';
