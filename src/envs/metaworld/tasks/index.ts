@@ -5,6 +5,7 @@ export { default as disassemble } from './disassemble.ts';
 export { default as drawerOpen } from './drawer-open.ts';
 export { default as pegUnplugSide } from './peg-unplug-side.ts';
 export { default as pickPlace } from './pick-place.ts';
+export { default as pickPlaceWall } from './pick-place-wall.ts';
 export { default as plateSlideBack } from './plate-slide-back.ts';
 export { default as plateSlideBackSide } from './plate-slide-back-side.ts';
 export { default as push } from './push.ts';
