@@ -15,3 +15,4 @@ export { default as pushWall } from './push-wall.ts';
 export { default as reach } from './reach.ts';
 export { default as reachWall } from './reach-wall.ts';
 export { default as sweep } from './sweep.ts';
+export { default as sweepInto } from './sweep-into.ts';
