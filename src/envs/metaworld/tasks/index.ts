@@ -14,5 +14,6 @@ export { default as pushBack } from './push-back.ts';
 export { default as pushWall } from './push-wall.ts';
 export { default as reach } from './reach.ts';
 export { default as reachWall } from './reach-wall.ts';
+export { default as soccer } from './soccer.ts';
 export { default as sweep } from './sweep.ts';
 export { default as sweepInto } from './sweep-into.ts';
