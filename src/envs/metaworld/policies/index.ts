@@ -3,6 +3,7 @@ export { default as basketball } from './basketball.ts';
 export { default as binPicking } from './bin-picking.ts';
 export { default as disassemble } from './disassemble.ts';
 export { default as drawerOpen } from './drawer-open.ts';
+export { default as hammer } from './hammer.ts';
 export { default as handInsert } from './hand-insert.ts';
 export { default as pegUnplugSide } from './peg-unplug-side.ts';
 export { default as pickOutOfHole } from './pick-out-of-hole.ts';
