@@ -1,6 +1,7 @@
 // Every Meta-World task file, one line each, sorted by file name. Add yours with a single line.
 export { default as basketball } from './basketball.ts';
 export { default as binPicking } from './bin-picking.ts';
+export { default as boxClose } from './box-close.ts';
 export { default as disassemble } from './disassemble.ts';
 export { default as drawerOpen } from './drawer-open.ts';
 export { default as hammer } from './hammer.ts';
