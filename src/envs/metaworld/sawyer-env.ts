@@ -203,7 +203,8 @@ export abstract class SawyerXYZEnv implements Env {
     const curr = this.currentFrame();
     // Upstream reset(): the first observation repeats the current frame as the "previous" one.
     this.prevObs = curr;
-    return this.assemble(curr, curr);
+    // Upstream clips only step observations; clipping here too keeps every observation inside the space.
+    return this.clipToSpace(this.assemble(curr, curr));
   }
 
   step(action: ArrayLike<number>): StepResult {
@@ -227,10 +228,7 @@ export abstract class SawyerXYZEnv implements Env {
     const curr = this.currentFrame();
     const obs = this.assemble(curr, this.prevObs);
     this.prevObs = curr;
-    for (let i = 0; i < obs.length; i++) {
-      if (obs[i] < this.obsLow[i]) obs[i] = this.obsLow[i];
-      else if (obs[i] > this.obsHigh[i]) obs[i] = this.obsHigh[i];
-    }
+    this.clipToSpace(obs);
     const { reward, info } = this.evaluateState(obs, a);
     return { obs, reward, terminated: false, truncated: this.curPathLength === this.maxEpisodeSteps, info };
   }
@@ -299,6 +297,14 @@ export abstract class SawyerXYZEnv implements Env {
       for (let i = 0; i < 4; i++) frame[k++] = quat[4 * o + i];
     }
     return frame;
+  }
+
+  private clipToSpace(obs: Float64Array): Float64Array {
+    for (let i = 0; i < obs.length; i++) {
+      if (obs[i] < this.obsLow[i]) obs[i] = this.obsLow[i];
+      else if (obs[i] > this.obsHigh[i]) obs[i] = this.obsHigh[i];
+    }
+    return obs;
   }
 
   private assemble(curr: Float64Array, prev: Float64Array): Float64Array {
