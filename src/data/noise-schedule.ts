@@ -84,7 +84,7 @@ export function noiseAt(schedule: NoiseSchedule, f: number): { std: number; rand
     const b = schedule[i];
     if (f <= b.at) {
       const w = (f - a.at) / (b.at - a.at);
-      return { std: a.std + w * (b.std - a.std), randomProb: a.randomProb + w * (b.randomProb - a.randomProb) };
+      return { std: (1 - w) * a.std + w * b.std, randomProb: (1 - w) * a.randomProb + w * b.randomProb };
     }
   }
   const last = schedule[schedule.length - 1];
