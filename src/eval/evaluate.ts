@@ -1,0 +1,167 @@
+/**
+ * Evaluation rollouts of a Decision Transformer, conditioned on the original's target returns:
+ * R_0 = target / rewardScale, then R_(t+1) = min(R_t - r_t / rewardScale, R_0). All episodes of all
+ * tasks of a domain run as one batch of environments (spread over worker threads), decoded together.
+ * Meta-World reports success read at the final step (as the original) and at any step; DMControl the
+ * return and the data-normalised score.
+ */
+import * as torch from '../torch/index.ts';
+import { ActionTokenizer } from '../model/action-tokenizer.ts';
+import type { DecisionTransformer } from '../model/decision-transformer.ts';
+import { decodeActionTokens } from '../model/decode.ts';
+import { VectorEnv } from '../envs/vector.ts';
+import { taskEntry } from '../envs/registry.ts';
+import { REWARD_SCALE, targetReturn } from '../envs/targets.ts';
+import { hasNormalizedScore, normalizedScore } from '../envs/dmc/scores.ts';
+import type { Domain } from '../envs/types.ts';
+import { EpisodeContext } from './context.ts';
+import { interquartileMean, mean, std } from './metrics.ts';
+
+export interface EvalOptions {
+  tasks: string[];
+  episodes: number;
+  /** Env j of the batch is seeded seed + j. */
+  seed?: number;
+  /** Worker threads for the environments (default: one per core). */
+  workers?: number;
+  /** Override the domain's episode length (200 Meta-World, 1000 DMControl). */
+  maxEpisodeSteps?: number;
+  /** Use the key/value cache when decoding (default true). */
+  cached?: boolean;
+  /** Called after every environment step of a domain batch. */
+  onStep?: (domain: Domain, step: number, maxSteps: number) => void;
+}
+
+export interface TaskResult {
+  task: string;
+  domain: Domain;
+  episodes: number;
+  returns: number[];
+  meanReturn: number;
+  stdReturn: number;
+  /** Meta-World: success at the final step (the original's metric). */
+  successRate?: number;
+  /** Meta-World: success at any step. */
+  anySuccessRate?: number;
+  /** DMControl: data-normalised score of the mean return. */
+  normalizedScore?: number;
+  /** The per-task score used for aggregates: success rate or normalised score. */
+  score: number;
+}
+
+export interface EvalReport {
+  tasks: TaskResult[];
+  meanScore: number;
+  iqmScore: number;
+  byDomain: Partial<Record<Domain, { meanScore: number; iqmScore: number; tasks: number }>>;
+  envSteps: number;
+  seconds: number;
+}
+
+export async function evaluate(model: DecisionTransformer, opts: EvalOptions): Promise<EvalReport> {
+  if (!Number.isInteger(opts.episodes) || opts.episodes < 1) throw new Error(`evaluate: episodes must be a positive integer, got ${opts.episodes}`);
+  if (opts.tasks.length === 0) throw new Error('evaluate: no tasks given');
+  const byDomain = new Map<Domain, string[]>();
+  for (const t of opts.tasks) {
+    const e = await taskEntry(t);
+    byDomain.set(e.domain, [...(byDomain.get(e.domain) ?? []), e.name]);
+  }
+  const wasTraining = model.training;
+  model.eval();
+  const started = performance.now();
+  const results: TaskResult[] = [];
+  let envSteps = 0;
+  try {
+    for (const [domain, tasks] of byDomain) {
+      const r = await evaluateDomain(model, domain, tasks, opts);
+      results.push(...r.results);
+      envSteps += r.envSteps;
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  const order = new Map(opts.tasks.map((t, i) => [t, i]));
+  results.sort((a, b) => (order.get(a.task) ?? 0) - (order.get(b.task) ?? 0));
+  const report: EvalReport = {
+    tasks: results,
+    meanScore: mean(results.map((r) => r.score)),
+    iqmScore: interquartileMean(results.map((r) => r.score)),
+    byDomain: {},
+    envSteps,
+    seconds: (performance.now() - started) / 1000,
+  };
+  for (const domain of byDomain.keys()) {
+    const scores = results.filter((r) => r.domain === domain).map((r) => r.score);
+    report.byDomain[domain] = { meanScore: mean(scores), iqmScore: interquartileMean(scores), tasks: scores.length };
+  }
+  return report;
+}
+
+async function evaluateDomain(model: DecisionTransformer, domain: Domain, tasks: string[], opts: EvalOptions): Promise<{ results: TaskResult[]; envSteps: number }> {
+  const envTasks = tasks.flatMap((t) => new Array<string>(opts.episodes).fill(t));
+  const n = envTasks.length;
+  const scale = REWARD_SCALE[domain];
+  const envs = await VectorEnv.create({
+    tasks: envTasks,
+    seed: opts.seed ?? 0,
+    maxEpisodeSteps: opts.maxEpisodeSteps,
+    workers: opts.workers ?? VectorEnv.defaultWorkers(n),
+  });
+  const cfg = model.cfg;
+  const tokenizer = new ActionTokenizer(cfg.actionBins);
+  const ctx = new EpisodeContext({ numEnvs: n, contextLength: cfg.contextLength, stateDim: cfg.stateDim, maxActDim: cfg.maxActDim }, tokenizer);
+  const R0 = envTasks.map((t) => targetReturn(t) / scale);
+  const rtg = Float64Array.from(R0);
+  const returns = new Float64Array(n);
+  const finalSuccess = new Float64Array(n);
+  const anySuccess = new Uint8Array(n);
+  const done = new Uint8Array(n);
+  const actDim = envs.actDim;
+  let envSteps = 0;
+  try {
+    let obs = await envs.reset();
+    for (let t = 0; done.some((d) => d === 0); t++) {
+      if (t >= cfg.maxEpisodeLength) throw new Error(`evaluate: episode longer than the model's ${cfg.maxEpisodeLength} timesteps (maxEpisodeLength)`);
+      for (let i = 0; i < n; i++) if (!done[i]) ctx.push(i, obs.subarray(i * envs.obsDim, i * envs.obsDim + envs.obsDims[i]!), rtg[i]!, t);
+      const tokens = torch.tidy(() => decodeActionTokens(model, ctx.toInputs(), actDim, opts.cached ?? true));
+      const actions = new Float64Array(n * actDim);
+      for (let i = 0; i < n * actDim; i++) actions[i] = tokenizer.decode(tokens[i]!);
+      const step = await envs.step(actions);
+      envSteps += n;
+      for (let i = 0; i < n; i++) {
+        if (done[i]) continue;
+        const r = step.rewards[i]!;
+        ctx.complete(i, actions.subarray(i * actDim, i * actDim + envs.actDims[i]!), r / scale);
+        rtg[i] = Math.min(rtg[i]! - r / scale, R0[i]!);
+        returns[i] += r;
+        const s = step.success[i]!;
+        if (s > 0) anySuccess[i] = 1;
+        if (step.terminated[i] || step.truncated[i]) {
+          done[i] = 1;
+          finalSuccess[i] = Number.isNaN(s) ? Number.NaN : s > 0 ? 1 : 0;
+        }
+      }
+      obs = step.obs;
+      opts.onStep?.(domain, t + 1, opts.maxEpisodeSteps ?? (domain === 'metaworld' ? 200 : 1000));
+    }
+  } finally {
+    await envs.close();
+  }
+  const results = tasks.map((task, k): TaskResult => {
+    const idx = Array.from({ length: opts.episodes }, (_, e) => k * opts.episodes + e);
+    const rets = idx.map((i) => returns[i]!);
+    const res: TaskResult = { task, domain, episodes: opts.episodes, returns: rets, meanReturn: mean(rets), stdReturn: std(rets), score: 0 };
+    if (domain === 'metaworld') {
+      res.successRate = mean(idx.map((i) => finalSuccess[i]!));
+      res.anySuccessRate = mean(idx.map((i) => anySuccess[i]!));
+      res.score = res.successRate;
+    } else if (hasNormalizedScore(task)) {
+      res.normalizedScore = normalizedScore(task, res.meanReturn);
+      res.score = res.normalizedScore;
+    } else {
+      res.score = res.meanReturn;
+    }
+    return res;
+  });
+  return { results, envSteps };
+}
