@@ -7,8 +7,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  DMC10, DMC16, DMC6, DMC_TASKS, DmcEnv, L2M_OBS_SLOTS, flattenParts, makeDmcEnv, normalizedScore, toL2m204, tolerance,
+  DMC10, DMC16, DMC6, DMC_SCORE_REFERENCES, DMC_TASKS, DmcEnv, L2M_OBS_SLOTS, flattenParts, makeDmcEnv, normalizedScore, toL2m204, tolerance,
 } from '../src/envs/dmc/index.ts';
+import { gymSeedKey, NumpyRandomState } from '../src/envs/dmc/numpy-random.ts';
+import { originalRandomReturns } from '../src/envs/dmc/original-random.ts';
 import { DmcPhysics } from '../src/envs/dmc/physics.ts';
 import type { BoundTask } from '../src/envs/dmc/task.ts';
 import { makeEnv, resolveTasks, taskEntry } from '../src/envs/registry.ts';
@@ -533,5 +535,53 @@ describe('scores and targets', () => {
     assert.equal(targetReturn('walker-walk'), 982.159);
     assert.equal(targetReturn('hammer-v2'), 1724.842);
     assert.throws(() => targetReturn('hammer'), /no target return for task 'hammer'/);
+  });
+});
+
+describe("numpy's RandomState and the original's R_random", () => {
+  it('NumpyRandomState reproduces numpy streams (values printed by numpy 1.24)', () => {
+    const r = new NumpyRandomState(1);
+    assert.deepEqual([r.random(), r.random(), r.random()], [0.417022004702574, 0.7203244934421581, 0.00011437481734488664]);
+    r.random();
+    r.random();
+    assert.deepEqual([r.normal(), r.normal(), r.normal()], [-1.1059350760083153, -1.6545154524065693, -2.363468604780012]);
+    const z = new NumpyRandomState(0);
+    assert.deepEqual([z.uniform(-Math.PI, Math.PI), z.normal()], [0.3067042906681201, 0.7415917408091613]);
+    assert.equal(new NumpyRandomState(4294967295).random(), 0.0976320289940138);
+    const k = new NumpyRandomState([123, 456789, 4294967295]);
+    assert.deepEqual([k.random(), k.random(), k.random()], [0.9537660311017417, 0.5046389638853982, 0.9839487656196306]);
+    assert.deepEqual([k.normal(), k.normal(), k.normal()], [1.1221252174777043, -0.9679136227200373, 2.357458417897825]);
+    assert.throws(() => new NumpyRandomState(-1), /seed must be an integer in \[0, 2\^32 - 1\]/);
+  });
+
+  it("gymSeedKey is gym 0.21's hashed seed key (sha512 of the decimal seed, two little-endian words)", () => {
+    assert.deepEqual(gymSeedKey(1), [2739863373, 598274112]);
+    assert.deepEqual(gymSeedKey(42), [3917269561, 1772078828]);
+  });
+
+  it('numpyResets gives dm_control initial states: cartpole-balance, seed 1', async () => {
+    const env = await makeDmcEnv('cartpole-balance', { seed: 1, numpyResets: true });
+    try {
+      env.reset();
+      // slider ~ uniform(-.1, .1), hinge ~ uniform(-.034, .034), qvel = 0.01 randn(2), from RandomState(1)
+      const [u0, u1] = [0.417022004702574, 0.7203244934421581];
+      const { qpos, qvel } = env.physics.views();
+      assert.equal(qpos[0], -0.1 + 0.2 * u0);
+      assert.equal(qpos[1], -0.034 + 0.068 * u1);
+      const n = new NumpyRandomState(1);
+      n.random();
+      n.random();
+      assert.deepEqual([...qvel], [0.01 * n.normal(), 0.01 * n.normal()]);
+    } finally {
+      env.close();
+    }
+  });
+
+  it("replaying the original's measurement reproduces its R_random exactly (non-chaotic tasks)", async () => {
+    for (const task of ['cartpole-balance', 'cheetah-run', 'point_mass-easy', 'finger-turn_hard']) {
+      const returns = await originalRandomReturns(DMC_TASKS[task]);
+      const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
+      assert.equal(mean.toFixed(3), DMC_SCORE_REFERENCES[task].random.toFixed(3), task);
+    }
   });
 });

@@ -9,6 +9,7 @@
  */
 import type { EnvOptions } from '../registry.ts';
 import { Rng } from '../rng.ts';
+import { NumpyRandomState } from './numpy-random.ts';
 import { boxSpace, type BoxSpace, type Env, type StepResult } from '../types.ts';
 import { flattenParts, L2M_OBS_DIM, toL2m204 } from './observation.ts';
 import { DmcPhysics } from './physics.ts';
@@ -17,7 +18,14 @@ import type { BoundTask, DmcTaskSpec, ObservationParts } from './task.ts';
 /** What `reset`/`step` return as `obs`: the 204-d L2M vector (default) or dm_control's flat vector. */
 export type DmcObsLayout = NonNullable<EnvOptions['obsLayout']>;
 
-export type DmcEnvOptions = EnvOptions;
+export interface DmcEnvOptions extends EnvOptions {
+  /**
+   * Draw initial states from numpy's RandomState(seed) instead of our `Rng`, so that a seed gives
+   * exactly dm_control's sequence of initial states for `task_kwargs={'random': seed}` (the original
+   * L2M used seed 1). Default false.
+   */
+  numpyResets?: boolean;
+}
 
 /** Seed of the reset generator when none is given: dmc2gym's default, which the original used for every env. */
 export const DEFAULT_DMC_SEED = 1;
@@ -36,7 +44,7 @@ export class DmcEnv implements Env {
   private steps = 0;
   private started = false;
   private parts: ObservationParts = {};
-  private readonly rng: Rng;
+  private readonly rng: Rng | NumpyRandomState;
 
   private constructor(
     readonly spec: DmcTaskSpec,
@@ -49,7 +57,8 @@ export class DmcEnv implements Env {
     if (this.obsLayout !== 'l2m204' && this.obsLayout !== 'flat') {
       throw new Error(`${spec.name}: unknown obsLayout '${String(this.obsLayout)}' (use 'l2m204' or 'flat')`);
     }
-    this.rng = new Rng(opts.seed ?? DEFAULT_DMC_SEED);
+    const seed = opts.seed ?? DEFAULT_DMC_SEED;
+    this.rng = opts.numpyResets ? new NumpyRandomState(seed) : new Rng(seed);
     this.controlTimestep = physics.timestep * physics.nSubSteps;
     this.maxEpisodeSteps = opts.maxEpisodeSteps ?? Math.round(spec.timeLimit / this.controlTimestep);
     if (!Number.isInteger(this.maxEpisodeSteps) || this.maxEpisodeSteps < 1) {

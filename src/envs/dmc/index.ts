@@ -24,8 +24,9 @@ import type { DmcTaskSpec } from './task.ts';
 export { DmcEnv, DEFAULT_DMC_SEED, type DmcEnvOptions, type DmcObsLayout } from './env.ts';
 export { L2M_OBS_DIM, L2M_OBS_SLOTS, flattenParts, toL2m204 } from './observation.ts';
 export { DMC_SCORE_REFERENCES, hasNormalizedScore, normalizedScore } from './scores.ts';
+export { NumpyRandomState, gymSeedKey } from './numpy-random.ts';
 export { tolerance, type Sigmoid, type ToleranceOptions } from './rewards.ts';
-export type { DmcTaskSpec, ObservationParts } from './task.ts';
+export type { DmcTaskSpec, ObservationParts, ResetRng } from './task.ts';
 
 export const DMC10 = [
   'cartpole-balance', 'finger-turn_easy', 'finger-turn_hard', 'fish-upright', 'hopper-stand',

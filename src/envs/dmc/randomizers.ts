@@ -1,13 +1,13 @@
 /**
  * dm_control's `randomize_limited_and_rotational_joints` (suite/utils/randomizers.py), drawing
- * from our seeded `Rng` in the same order as dm_control draws from numpy, joint by joint:
+ * from the task's generator in the same order as dm_control draws from numpy, joint by joint:
  * limited hinges and slides uniform in their range, limited balls a random rotation of at most
  * `range[1]`, unlimited hinges uniform in [-pi, pi], unlimited balls uniform on the 3-sphere, and the
  * orientation of free joints from normalised `rand(4)` (a known dm_control quirk kept for
  * comparability). Unlimited slides and the position of free joints are left alone.
  */
-import type { Rng } from '../rng.ts';
 import type { DmcPhysics } from './physics.ts';
+import type { ResetRng } from './task.ts';
 
 /** MuJoCo's `mju_axisAngle2Quat` for a unit axis. */
 export function axisAngleToQuat(axis: ArrayLike<number>, angle: number): [number, number, number, number] {
@@ -24,13 +24,13 @@ function normalised(v: number[]): number[] {
 }
 
 /** A rotation about a uniformly random axis by an angle uniform in [0, limit). */
-export function randomLimitedQuaternion(rng: Rng, limit: number): [number, number, number, number] {
+export function randomLimitedQuaternion(rng: ResetRng, limit: number): [number, number, number, number] {
   const axis = normalised([rng.normal(), rng.normal(), rng.normal()]);
   const angle = rng.random() * limit;
   return axisAngleToQuat(axis, angle);
 }
 
-export function randomizeLimitedAndRotationalJoints(physics: DmcPhysics, rng: Rng): void {
+export function randomizeLimitedAndRotationalJoints(physics: DmcPhysics, rng: ResetRng): void {
   const { mj, model } = physics;
   const HINGE = mj.mjtJoint.mjJNT_HINGE.value;
   const SLIDE = mj.mjtJoint.mjJNT_SLIDE.value;

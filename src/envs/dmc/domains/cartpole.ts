@@ -1,8 +1,7 @@
 /** Cartpole (dm_control/suite/cartpole.py): balance and swing-up with the smooth reward, one pole. */
-import type { Rng } from '../../rng.ts';
 import type { DmcPhysics } from '../physics.ts';
 import { tolerance } from '../rewards.ts';
-import type { BoundTask, DmcTaskSpec } from '../task.ts';
+import type { BoundTask, DmcTaskSpec, ResetRng } from '../task.ts';
 
 function bindCartpole(physics: DmcPhysics, swingUp: boolean): BoundTask {
   const slider = physics.qposAdr('slider');
@@ -13,7 +12,7 @@ function bindCartpole(physics: DmcPhysics, swingUp: boolean): BoundTask {
 
   const cartPosition = (): number => physics.views().qpos[slider];
   return {
-    initializeEpisode(rng: Rng): void {
+    initializeEpisode(rng: ResetRng): void {
       const { qpos, qvel } = physics.views();
       if (swingUp) {
         qpos[slider] = 0.01 * rng.normal();

@@ -2,10 +2,9 @@
  * Finger (dm_control/suite/finger.py): spin the hinged body, or turn its tip into a target.
  * All observations come from sensors. Episodes start from random collision-free joint angles.
  */
-import type { Rng } from '../../rng.ts';
 import type { DmcPhysics } from '../physics.ts';
 import { randomizeLimitedAndRotationalJoints } from '../randomizers.ts';
-import type { BoundTask, DmcTaskSpec } from '../task.ts';
+import type { BoundTask, DmcTaskSpec, ResetRng } from '../task.ts';
 
 const CONTROL_TIMESTEP = 0.02;
 const TIME_LIMIT = 20;
@@ -52,7 +51,7 @@ function fingerSensors(physics: DmcPhysics) {
 }
 
 /** Random joint angles, redrawn until the finger does not touch the spinner. */
-function setRandomJointAngles(physics: DmcPhysics, rng: Rng): void {
+function setRandomJointAngles(physics: DmcPhysics, rng: ResetRng): void {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     randomizeLimitedAndRotationalJoints(physics, rng);
     physics.afterReset();
