@@ -1,4 +1,5 @@
 // Every Meta-World task file, one line each, sorted by file name. Add yours with a single line.
+export { default as assembly } from './assembly.ts';
 export { default as basketball } from './basketball.ts';
 export { default as binPicking } from './bin-picking.ts';
 export { default as boxClose } from './box-close.ts';
