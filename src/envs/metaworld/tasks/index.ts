@@ -7,6 +7,7 @@ export { default as disassemble } from './disassemble.ts';
 export { default as drawerOpen } from './drawer-open.ts';
 export { default as hammer } from './hammer.ts';
 export { default as handInsert } from './hand-insert.ts';
+export { default as pegInsertSide } from './peg-insert-side.ts';
 export { default as pegUnplugSide } from './peg-unplug-side.ts';
 export { default as pickOutOfHole } from './pick-out-of-hole.ts';
 export { default as pickPlaceWall } from './pick-place-wall.ts';
