@@ -21,6 +21,7 @@ export { default as reachWall } from './reach-wall.ts';
 export { default as reach } from './reach.ts';
 export { default as shelfPlace } from './shelf-place.ts';
 export { default as soccer } from './soccer.ts';
+export { default as stickPull } from './stick-pull.ts';
 export { default as stickPush } from './stick-push.ts';
 export { default as sweepInto } from './sweep-into.ts';
 export { default as sweep } from './sweep.ts';
