@@ -11,6 +11,8 @@ program
 // Command groups (one file each):
 program.addCommand((await import('./envs.ts')).envsCommand());
 program.addCommand((await import('./data.ts')).dataCommand());
+program.addCommand((await import('./train.ts')).pretrainCommand());
+program.addCommand((await import('./train.ts')).evalCommand());
 
 try {
   await program.parseAsync(process.argv);

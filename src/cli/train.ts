@@ -1,0 +1,89 @@
+/** `l2m pretrain` and `l2m eval`: offline pre-training of the Decision Transformer and its evaluation. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import cliProgress from 'cli-progress';
+import { loadPretrainConfig } from '../train/config.ts';
+import { pretrain } from '../train/pretrain.ts';
+import { loadDecisionTransformer } from '../model/load.ts';
+import { evaluate } from '../eval/evaluate.ts';
+import { markdownTable, textTable } from '../eval/report.ts';
+import { resolveTasks } from '../envs/registry.ts';
+import { setAssetDir } from '../envs/mujoco.ts';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${value}'`);
+  return n;
+}
+
+export function pretrainCommand(): Command {
+  return new Command('pretrain')
+    .description('pre-train a Decision Transformer offline on the datasets of many tasks (see configs/*.yaml)')
+    .requiredOption('--config <yaml>', 'experiment config (YAML)')
+    .argument('[overrides...]', 'key=value overrides on dotted config paths, e.g. train.steps=2000 model.nLayer=2')
+    .option('--resume', 'continue the run in <outDir>/<name> from its last checkpoint')
+    .option('--quiet', 'no progress bar')
+    .action(async (overrides: string[], o: { config: string; resume?: boolean; quiet?: boolean }) => {
+      const cfg = loadPretrainConfig(o.config, overrides);
+      const bar = o.quiet || !process.stderr.isTTY ? null : new cliProgress.SingleBar({ format: 'pretrain |{bar}| {value}/{total} updates | loss {loss} | lr {lr} | {eta_formatted} left', etaBuffer: 50 }, cliProgress.Presets.shades_classic);
+      let lastPrint = 0;
+      const result = await pretrain(cfg, {
+        resume: o.resume,
+        hooks: {
+          onLog: (line) => console.log(line),
+          onUpdate: (u, total, loss, lr) => {
+            if (bar) {
+              if (u === 1 || !bar.getTotal()) bar.start(total, u, { loss: loss.toFixed(4), lr: lr.toExponential(2) });
+              bar.update(u, { loss: loss.toFixed(4), lr: lr.toExponential(2) });
+            } else if (u === total || performance.now() - lastPrint > 10_000) {
+              lastPrint = performance.now();
+              console.log(`update ${u}/${total}  loss ${loss.toFixed(4)}  lr ${lr.toExponential(2)}`);
+            }
+          },
+          onEvalStart: (u) => {
+            bar?.stop();
+            console.log(`evaluating at update ${u} ...`);
+          },
+          onEval: (u, report) => {
+            console.log(textTable(report));
+            if (bar && u < cfg.train.steps) bar.start(cfg.train.steps, u, { loss: '-', lr: '-' });
+          },
+        },
+      });
+      bar?.stop();
+      if (result.evaluation) fs.writeFileSync(path.join(result.runDir, 'results.md'), markdownTable(result.evaluation));
+      console.log(`done: ${result.updates} updates, final loss ${result.finalLoss.toFixed(4)}; run folder ${result.runDir}`);
+    });
+}
+
+export function evalCommand(): Command {
+  return new Command('eval')
+    .description("evaluate a pre-trained Decision Transformer with return-conditioned rollouts (the original's target returns)")
+    .requiredOption('--checkpoint <path>', 'run folder or checkpoint folder')
+    .requiredOption('--tasks <names>', 'tasks and sets, comma-separated (e.g. reach-v2,push-v2 or CW10)')
+    .option('--episodes <n>', 'episodes per task', positiveInt, 10)
+    .option('--seed <n>', 'environment seed', (v) => Number(v), 0)
+    .option('--workers <n>', 'environment worker threads (default: one per core)', (v) => Number(v))
+    .option('--max-steps <n>', "steps per episode (default: the domain's)", positiveInt)
+    .option('--uncached', 'decode with one full pass per action dimension (the original), not the key/value cache')
+    .option('--assets <dir>', 'MuJoCo asset directory')
+    .option('--json', 'print one JSON object')
+    .action(async (o: { checkpoint: string; tasks: string; episodes: number; seed: number; workers?: number; maxSteps?: number; uncached?: boolean; assets?: string; json?: boolean }) => {
+      if (o.assets) setAssetDir(o.assets);
+      const tasks = await resolveTasks(o.tasks);
+      const { model, update, checkpoint } = loadDecisionTransformer(o.checkpoint);
+      try {
+        const report = await evaluate(model, { tasks, episodes: o.episodes, seed: o.seed, workers: o.workers, maxEpisodeSteps: o.maxSteps, cached: !o.uncached });
+        if (o.json) {
+          console.log(JSON.stringify({ checkpoint, update, episodes: o.episodes, mean_score: report.meanScore, iqm_score: report.iqmScore, by_domain: report.byDomain, env_steps: report.envSteps, seconds: report.seconds, tasks: report.tasks }));
+        } else {
+          console.log(`checkpoint ${checkpoint} (update ${update}), ${o.episodes} episodes per task\n`);
+          console.log(textTable(report));
+          console.log(`\nmean ${report.meanScore.toFixed(3)}, IQM ${report.iqmScore.toFixed(3)}; ${report.envSteps} env steps in ${report.seconds.toFixed(1)} s`);
+        }
+      } finally {
+        model.dispose();
+      }
+    });
+}
