@@ -3,6 +3,7 @@ export { default as assembly } from './assembly.ts';
 export { default as basketball } from './basketball.ts';
 export { default as binPicking } from './bin-picking.ts';
 export { default as boxClose } from './box-close.ts';
+export { default as buttonPressTopdownWall } from './button-press-topdown-wall.ts';
 export { default as buttonPressTopdown } from './button-press-topdown.ts';
 export { default as buttonPress } from './button-press.ts';
 export { default as disassemble } from './disassemble.ts';
