@@ -5,6 +5,7 @@ export { default as binPicking } from './bin-picking.ts';
 export { default as boxClose } from './box-close.ts';
 export { default as buttonPressTopdownWall } from './button-press-topdown-wall.ts';
 export { default as buttonPressTopdown } from './button-press-topdown.ts';
+export { default as buttonPressWall } from './button-press-wall.ts';
 export { default as buttonPress } from './button-press.ts';
 export { default as disassemble } from './disassemble.ts';
 export { default as drawerOpen } from './drawer-open.ts';
