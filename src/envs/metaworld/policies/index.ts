@@ -10,6 +10,7 @@ export { default as buttonPress } from './button-press.ts';
 export { default as coffeeButton } from './coffee-button.ts';
 export { default as coffeePull } from './coffee-pull.ts';
 export { default as coffeePush } from './coffee-push.ts';
+export { default as dialTurn } from './dial-turn.ts';
 export { default as disassemble } from './disassemble.ts';
 export { default as drawerOpen } from './drawer-open.ts';
 export { default as hammer } from './hammer.ts';
