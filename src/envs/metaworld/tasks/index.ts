@@ -12,6 +12,7 @@ export { default as coffeePull } from './coffee-pull.ts';
 export { default as coffeePush } from './coffee-push.ts';
 export { default as dialTurn } from './dial-turn.ts';
 export { default as disassemble } from './disassemble.ts';
+export { default as doorClose } from './door-close.ts';
 export { default as drawerOpen } from './drawer-open.ts';
 export { default as hammer } from './hammer.ts';
 export { default as handInsert } from './hand-insert.ts';
