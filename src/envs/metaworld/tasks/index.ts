@@ -15,6 +15,7 @@ export { default as disassemble } from './disassemble.ts';
 export { default as doorClose } from './door-close.ts';
 export { default as doorLock } from './door-lock.ts';
 export { default as doorUnlock } from './door-unlock.ts';
+export { default as drawerClose } from './drawer-close.ts';
 export { default as drawerOpen } from './drawer-open.ts';
 export { default as hammer } from './hammer.ts';
 export { default as handInsert } from './hand-insert.ts';
