@@ -42,15 +42,44 @@ void addFunction(Napi::Env env, Napi::Object exports, const char* name, NativeFn
                         name));
 }
 
-static void finalizeTensor(Napi::Env, Tensor* t) {
-  if (t->defined()) --liveTensors;
-  delete t;
+// Tensors live in a slot table; a handle is an External (without an N-API finalizer, which Node 20
+// would defer to the event loop and pile up in synchronous loops) whose pointer value packs the
+// slot index and a generation, so a stale handle is detected instead of reaching another tensor.
+namespace {
+struct Slot {
+  Tensor tensor;
+  uint32_t generation = 0;
+};
+std::vector<Slot> slots;
+std::vector<uint32_t> freeSlots;
+
+uintptr_t pack(uint32_t index, uint32_t generation) {
+  return (static_cast<uintptr_t>(generation) << 32) | index;
 }
+
+Slot* slotOf(const Napi::Value& v) {
+  uintptr_t packed = reinterpret_cast<uintptr_t>(v.As<Napi::External<void>>().Data());
+  uint32_t index = static_cast<uint32_t>(packed & 0xffffffffu);
+  uint32_t generation = static_cast<uint32_t>(packed >> 32);
+  if (index >= slots.size() || slots[index].generation != generation || !slots[index].tensor.defined()) return nullptr;
+  return &slots[index];
+}
+}  // namespace
 
 Napi::Value wrap(Napi::Env env, Tensor t) {
   if (!t.defined()) return env.Undefined();
+  uint32_t index;
+  if (!freeSlots.empty()) {
+    index = freeSlots.back();
+    freeSlots.pop_back();
+  } else {
+    index = static_cast<uint32_t>(slots.size());
+    slots.emplace_back();
+  }
+  Slot& slot = slots[index];
+  slot.tensor = std::move(t);
   ++liveTensors;
-  return Napi::External<Tensor>::New(env, new Tensor(std::move(t)), finalizeTensor);
+  return Napi::External<void>::New(env, reinterpret_cast<void*>(pack(index, slot.generation)));
 }
 
 Napi::Value wrapList(Napi::Env env, const std::vector<Tensor>& ts) {
@@ -64,9 +93,9 @@ bool isTensor(const Napi::Value& v) { return v.IsExternal(); }
 Tensor& tensorArg(const Info& info, size_t i) {
   Napi::Value v = info[i];
   if (!v.IsExternal()) throw std::invalid_argument("argument " + std::to_string(i) + " must be a tensor");
-  Tensor* t = v.As<Napi::External<Tensor>>().Data();
-  if (!t->defined()) throw std::invalid_argument("tensor used after dispose()");
-  return *t;
+  Slot* slot = slotOf(v);
+  if (slot == nullptr) throw std::invalid_argument("tensor used after dispose()");
+  return slot->tensor;
 }
 
 c10::optional<Tensor> optTensorArg(const Info& info, size_t i) {
@@ -82,9 +111,9 @@ std::vector<Tensor> tensorListArg(const Info& info, size_t i) {
   for (uint32_t k = 0; k < arr.Length(); ++k) {
     Napi::Value v = arr.Get(k);
     if (!v.IsExternal()) throw std::invalid_argument("element " + std::to_string(k) + " is not a tensor");
-    Tensor* t = v.As<Napi::External<Tensor>>().Data();
-    if (!t->defined()) throw std::invalid_argument("tensor used after dispose()");
-    out.push_back(*t);
+    Slot* slot = slotOf(v);
+    if (slot == nullptr) throw std::invalid_argument("tensor used after dispose()");
+    out.push_back(slot->tensor);
   }
   return out;
 }
@@ -166,13 +195,16 @@ at::TensorOptions optionsArg(const Info& info, size_t i) {
 
 // ---- handles and metadata ----
 
+// Frees a handle's slot; disposing twice (or a stale handle) does nothing.
 L2M_FN(dispose) {
   Napi::Value v = info[0];
   if (!v.IsExternal()) throw std::invalid_argument("dispose(): not a tensor handle");
-  Tensor* t = v.As<Napi::External<Tensor>>().Data();
-  if (t->defined()) {
+  Slot* slot = slotOf(v);
+  if (slot != nullptr) {
+    slot->tensor = Tensor();
+    ++slot->generation;
     --liveTensors;
-    *t = Tensor();
+    freeSlots.push_back(static_cast<uint32_t>(slot - slots.data()));
   }
   return info.Env().Undefined();
 }

@@ -1,6 +1,7 @@
 // Shared helpers of the l2m libtorch addon: tensor handles, argument conversion, error translation.
-// A tensor handle is a Napi::External owning a heap at::Tensor; dispose() resets it, the finalizer
-// deletes it. The TypeScript layer (src/torch) is the only caller and owns all design decisions.
+// A tensor handle is a Napi::External naming a slot of the addon's tensor table (see addon.cc);
+// dispose() frees the slot. The TypeScript layer (src/torch) is the only caller and owns all design
+// decisions, including a FinalizationRegistry fallback for tensors never disposed.
 #pragma once
 
 #include <napi.h>

@@ -12,14 +12,19 @@ export interface Disposable {
   readonly isDisposed: boolean;
   /** Set by keep(): no scope disposes it. */
   kept: boolean;
+  /** Called when the tensor leaves every scope (kept, or returned from the outermost tidy). */
+  onUnscoped(): void;
 }
 
 export const TENSOR_BRAND: unique symbol = Symbol('l2m.tensor');
 
 const scopes: Disposable[][] = [];
 
-export function track(t: Disposable): void {
-  if (scopes.length > 0) scopes[scopes.length - 1]!.push(t);
+/** Adds t to the innermost scope; false when no scope is open. */
+export function track(t: Disposable): boolean {
+  if (scopes.length === 0) return false;
+  scopes[scopes.length - 1]!.push(t);
+  return true;
 }
 
 function isTensor(v: unknown): v is Disposable {
@@ -64,6 +69,7 @@ export function tidy<T>(fn: () => T): T {
   for (const t of scope) {
     if (returned.has(t)) {
       if (parent && !t.kept) parent.push(t);
+      else t.onUnscoped();
     } else if (!t.kept) {
       t.dispose();
     }
@@ -74,6 +80,7 @@ export function tidy<T>(fn: () => T): T {
 /** Exempts t from every scope (it lives until t.dispose()). Returns t. */
 export function keep<T extends Disposable>(t: T): T {
   t.kept = true;
+  t.onUnscoped();
   return t;
 }
 

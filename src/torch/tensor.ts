@@ -33,17 +33,30 @@ export interface ValuesIndices {
   indices: Tensor;
 }
 
+// Fallback for tensors outside every tidy scope that are never disposed: freed after garbage
+// collection (when the event loop turns). Scoped tensors are not registered: registering every
+// temporary would grow the JS heap in tight loops, and their scope frees them anyway.
+const collected = new FinalizationRegistry<Handle>((h) => native.dispose(h));
+
 export class Tensor implements Disposable {
   readonly [TENSOR_BRAND] = true;
   kept = false;
   #handle: Handle | null;
+  #registered = false;
   #shape: number[] | undefined;
   #dtype: DType | undefined;
 
   /** Wraps a native handle (for src/torch internals; use the factory functions instead). */
   constructor(handle: Handle, scoped = true) {
     this.#handle = handle;
-    if (scoped) track(this);
+    if (!scoped || !track(this)) this.onUnscoped();
+  }
+
+  /** Called when no tidy scope owns this tensor any more: it joins the garbage-collection fallback. */
+  onUnscoped(): void {
+    if (this.#registered || this.#handle === null) return;
+    collected.register(this, this.#handle, this);
+    this.#registered = true;
   }
 
   /** The native handle; throws once the tensor is disposed. */
@@ -61,12 +74,14 @@ export class Tensor implements Disposable {
   dispose(): void {
     if (this.#handle === null) return;
     native.dispose(this.#handle);
+    if (this.#registered) collected.unregister(this);
     this.#handle = null;
   }
 
   /** Moves the underlying tensor into a new (unscoped) Tensor object and disposes nothing. For subclasses. */
   protected static takeHandle(t: Tensor): Handle {
     const h = t.handle;
+    if (t.#registered) collected.unregister(t);
     t.#handle = null;
     return h;
   }

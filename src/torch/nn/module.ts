@@ -8,6 +8,7 @@
 import { Tensor } from '../tensor.ts';
 import { Parameter } from './parameter.ts';
 import { noGrad } from '../autograd.ts';
+import { keep } from '../scope.ts';
 import { native } from '../native.ts';
 import type { Device, DType } from '../dtype.ts';
 
@@ -28,7 +29,7 @@ export class Module {
 
   /** Registers `tensor` as a buffer field `name` (kept from scopes, moved by to(), saved if persistent). */
   registerBuffer(name: string, tensor: Tensor, persistent = true): Tensor {
-    tensor.kept = true;
+    keep(tensor);
     (this as unknown as Record<string, unknown>)[name] = tensor;
     this._buffers.set(name, persistent);
     return tensor;
@@ -207,7 +208,7 @@ export class Module {
           const b = rec[name];
           if (!(b instanceof Tensor)) continue;
           const moved = b.to(spec);
-          moved.kept = true;
+          keep(moved);
           b.dispose();
           rec[name] = moved;
         }

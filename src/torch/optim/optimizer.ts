@@ -5,7 +5,7 @@
  */
 import { Tensor } from '../tensor.ts';
 import { noGrad } from '../autograd.ts';
-import { tidy } from '../scope.ts';
+import { keep, tidy } from '../scope.ts';
 
 export interface GroupOptions {
   lr?: number;
@@ -150,7 +150,7 @@ export abstract class Optimizer<O extends { lr: number }> {
         const p = params[Number(m[1])]!;
         const st = this.#stateFor(p);
         const copy = t.to({ dtype: t.dtype, device: p.device, copy: true });
-        copy.kept = true;
+        keep(copy);
         st.tensors[m[2]!] = copy;
       }
     });
@@ -182,6 +182,5 @@ export abstract class Optimizer<O extends { lr: number }> {
 
 /** A state tensor owned by the optimizer: exempt from tidy scopes. */
 export function owned(t: Tensor): Tensor {
-  t.kept = true;
-  return t;
+  return keep(t);
 }
