@@ -41,7 +41,7 @@ for (const task of tasks) {
   const s = std(returns);
   const ref = DMC_SCORE_REFERENCES[task].random;
   const se = s * Math.sqrt(1 / episodes + 1 / 10);
-  const z = se > 0 ? ((m - ref) / se).toFixed(1) : m === ref ? '0.0' : '∞';
+  const z = se > 1e-9 ? ((m - ref) / se).toFixed(1) : '—'; // no spread: every episode returned about the same
   const set = DMC10.includes(task) ? 'DMC10' : 'DMC6';
   rows.push(`| ${task} | ${set} | ${m.toFixed(1)} ± ${s.toFixed(1)} | ${ref.toFixed(3)} | ${z} | ${normalizedScore(task, m).toFixed(3)} |`);
   console.error(`${task}: ${m.toFixed(1)} ± ${s.toFixed(1)} (${((performance.now() - start) / 1000).toFixed(1)} s)`);

@@ -35,10 +35,11 @@ export const L2M_OBS_SLOTS: Readonly<Record<string, { start: number; size: numbe
 
 export const L2M_OBS_DIM = 204;
 
-/** Places each named part in its slot of a fresh 204-d vector (zeros elsewhere). */
-export function toL2m204(parts: ObservationParts, out = new Float64Array(L2M_OBS_DIM)): Float64Array {
-  if (out.length !== L2M_OBS_DIM) throw new Error(`toL2m204: output has ${out.length} dims, expected ${L2M_OBS_DIM}`);
-  out.fill(0);
+/** Places each named part in its slot of a 204-d vector (fresh, or `out` overwritten), zeros elsewhere. */
+export function toL2m204(parts: ObservationParts, out?: Float64Array): Float64Array {
+  if (out === undefined) out = new Float64Array(L2M_OBS_DIM);
+  else if (out.length !== L2M_OBS_DIM) throw new Error(`toL2m204: output has ${out.length} dims, expected ${L2M_OBS_DIM}`);
+  else out.fill(0);
   for (const key of Object.keys(parts)) {
     const slot = L2M_OBS_SLOTS[key];
     if (slot === undefined) throw new Error(`toL2m204: observation key '${key}' has no slot in the 204-d layout (known: ${Object.keys(L2M_OBS_SLOTS).join(', ')})`);
