@@ -66,6 +66,8 @@ const OBS_OBJ_MAX_LEN = 14;
 /** The hand-mocap weld in MuJoCo 3's 11-number layout: anchor 0, relpose identity flipped (-1,0,0,0), torquescale 5. */
 const WELD_EQ_DATA = [0, 0, 0, 0, 0, 0, -1, 0, 0, 0, 5];
 const MOCAP_QUAT = [1, 0, 1, 0];
+/** Model arrays a task may rewrite at reset; restored before every reset. */
+const MOVABLE_MODEL_ARRAYS = ['body_pos', 'body_quat', 'site_pos', 'site_quat', 'geom_pos', 'geom_quat', 'geom_size'];
 
 type ObjKind = 'body' | 'joint' | 'geom' | 'site';
 
@@ -122,6 +124,7 @@ export abstract class SawyerXYZEnv implements Env {
   private readonly leftPadGeom: number;
   private readonly rightPadGeom: number;
   private closed = false;
+  private fixtures: Map<string, Float64Array> | null = null;
 
   constructor(ctx: SawyerContext, config: SawyerConfig) {
     this.name = ctx.name;
@@ -195,6 +198,7 @@ export abstract class SawyerXYZEnv implements Env {
     this.assertOpen();
     if (seed !== undefined) this.rng.seed(seed);
     this.curPathLength = 0;
+    this.restoreFixtures();
     this.mj.mj_resetData(this.model, this.data);
     this.resetModel();
     // Upstream reads the first observation without a final mj_forward, so tasks that move model
@@ -239,6 +243,19 @@ export abstract class SawyerXYZEnv implements Env {
     this.views.clear();
     this.data.delete();
     this.model.delete();
+  }
+
+  /**
+   * Puts the model arrays tasks move at reset (fixture bodies, sites, geoms) back where the scene had
+   * them, so every episode depends on its seed only. Upstream leaves the last episode's placement in
+   * the model while the hand is reset; with a fixture near the hand that made episodes history-dependent.
+   */
+  private restoreFixtures(): void {
+    if (this.fixtures === null) {
+      this.fixtures = new Map(MOVABLE_MODEL_ARRAYS.map((f) => [f, this.modelView(f).slice()]));
+      return;
+    }
+    for (const [f, saved] of this.fixtures) this.modelView(f).set(saved);
   }
 
   // ---- Control -------------------------------------------------------------------------------
