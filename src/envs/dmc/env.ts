@@ -5,12 +5,15 @@
  * `obs` is either the original L2M's 204-d vector (`obsLayout: 'l2m204'`, the default: what the
  * multi-domain model reads) or dm_control's flat concatenation of the named parts
  * (`obsLayout: 'flat'`, e.g. for SAC). The named parts themselves are always available through
- * `observationParts()`.
+ * `observationParts()`. Values are float64 (the original stored the 204-d vector as float32).
+ *
+ * Actions are clipped to the actuators' control range (all [-1, 1]); in range they reach `ctrl`
+ * unchanged, as in dm_control (dmc2gym additionally rounded them to float32).
  */
 import type { EnvOptions } from '../registry.ts';
 import { Rng } from '../rng.ts';
-import { NumpyRandomState } from './numpy-random.ts';
 import { boxSpace, type BoxSpace, type Env, type StepResult } from '../types.ts';
+import { NumpyRandomState } from './numpy-random.ts';
 import { flattenParts, L2M_OBS_DIM, toL2m204 } from './observation.ts';
 import { DmcPhysics } from './physics.ts';
 import type { BoundTask, DmcTaskSpec, ObservationParts } from './task.ts';
