@@ -13,6 +13,7 @@ program.addCommand((await import('./envs.ts')).envsCommand());
 program.addCommand((await import('./data.ts')).dataCommand());
 program.addCommand((await import('./train.ts')).pretrainCommand());
 program.addCommand((await import('./train.ts')).evalCommand());
+program.addCommand((await import('./demo.ts')).demoCommand());
 
 try {
   await program.parseAsync(process.argv);
