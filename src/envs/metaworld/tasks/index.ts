@@ -14,6 +14,7 @@ export { default as dialTurn } from './dial-turn.ts';
 export { default as disassemble } from './disassemble.ts';
 export { default as doorClose } from './door-close.ts';
 export { default as doorLock } from './door-lock.ts';
+export { default as doorOpen } from './door-open.ts';
 export { default as doorUnlock } from './door-unlock.ts';
 export { default as drawerClose } from './drawer-close.ts';
 export { default as drawerOpen } from './drawer-open.ts';
