@@ -18,6 +18,7 @@ export { default as doorOpen } from './door-open.ts';
 export { default as doorUnlock } from './door-unlock.ts';
 export { default as drawerClose } from './drawer-close.ts';
 export { default as drawerOpen } from './drawer-open.ts';
+export { default as faucetClose } from './faucet-close.ts';
 export { default as faucetOpen } from './faucet-open.ts';
 export { default as hammer } from './hammer.ts';
 export { default as handInsert } from './hand-insert.ts';
