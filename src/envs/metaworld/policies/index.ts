@@ -22,6 +22,7 @@ export { default as faucetClose } from './faucet-close.ts';
 export { default as faucetOpen } from './faucet-open.ts';
 export { default as hammer } from './hammer.ts';
 export { default as handInsert } from './hand-insert.ts';
+export { default as handlePressSide } from './handle-press-side.ts';
 export { default as handlePress } from './handle-press.ts';
 export { default as pegInsertSide } from './peg-insert-side.ts';
 export { default as pegUnplugSide } from './peg-unplug-side.ts';
