@@ -24,6 +24,7 @@ export { default as hammer } from './hammer.ts';
 export { default as handInsert } from './hand-insert.ts';
 export { default as handlePressSide } from './handle-press-side.ts';
 export { default as handlePress } from './handle-press.ts';
+export { default as handlePullSide } from './handle-pull-side.ts';
 export { default as handlePull } from './handle-pull.ts';
 export { default as pegInsertSide } from './peg-insert-side.ts';
 export { default as pegUnplugSide } from './peg-unplug-side.ts';
