@@ -26,6 +26,7 @@ export { default as handlePressSide } from './handle-press-side.ts';
 export { default as handlePress } from './handle-press.ts';
 export { default as handlePullSide } from './handle-pull-side.ts';
 export { default as handlePull } from './handle-pull.ts';
+export { default as leverPull } from './lever-pull.ts';
 export { default as pegInsertSide } from './peg-insert-side.ts';
 export { default as pegUnplugSide } from './peg-unplug-side.ts';
 export { default as pickOutOfHole } from './pick-out-of-hole.ts';
