@@ -45,3 +45,4 @@ export { default as stickPull } from './stick-pull.ts';
 export { default as stickPush } from './stick-push.ts';
 export { default as sweepInto } from './sweep-into.ts';
 export { default as sweep } from './sweep.ts';
+export { default as windowOpen } from './window-open.ts';
