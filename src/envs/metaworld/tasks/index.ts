@@ -45,4 +45,5 @@ export { default as stickPull } from './stick-pull.ts';
 export { default as stickPush } from './stick-push.ts';
 export { default as sweepInto } from './sweep-into.ts';
 export { default as sweep } from './sweep.ts';
+export { default as windowClose } from './window-close.ts';
 export { default as windowOpen } from './window-open.ts';
