@@ -34,6 +34,7 @@ export { default as pickPlaceWall } from './pick-place-wall.ts';
 export { default as pickPlace } from './pick-place.ts';
 export { default as plateSlideBackSide } from './plate-slide-back-side.ts';
 export { default as plateSlideBack } from './plate-slide-back.ts';
+export { default as plateSlideSide } from './plate-slide-side.ts';
 export { default as plateSlide } from './plate-slide.ts';
 export { default as pushBack } from './push-back.ts';
 export { default as pushWall } from './push-wall.ts';
