@@ -90,3 +90,18 @@ it('a missing asset directory or scene file is named in the error (--assets and 
     fs.rmSync(partial, { recursive: true, force: true });
   }
 });
+
+it('DMControl tasks: random only, no success rate, the normalised score from the registry hook', async (t) => {
+  const list = JSON.parse((await l2m(['envs', 'list', '--json'])).stdout);
+  if (!list.domains.dmc?.includes('cartpole-balance')) return t.skip('no DMControl tasks registered');
+  const r = await l2m(['envs', 'rollout', '--task', 'cartpole-balance', '--policy', 'random', '--episodes', '1', '--max-steps', '50', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(r.stdout);
+  assert.equal(s.steps, 50);
+  assert.equal(s.success_rate, null);
+  assert.equal(s.final_success_rate, null);
+  assert.ok(Number.isFinite(s.normalized_score));
+  const scripted = await l2m(['envs', 'rollout', '--task', 'cartpole-balance', '--episodes', '1']);
+  assert.equal(scripted.code, 1);
+  assert.match(scripted.stderr, /has no scripted policy/);
+});

@@ -27,8 +27,9 @@ export interface RolloutSummary {
   episodes: number;
   noise: number;
   seed: number;
-  success_rate: number;
-  final_success_rate: number;
+  /** null where the task has no success criterion (DMControl). */
+  success_rate: number | null;
+  final_success_rate: number | null;
   mean_return: number;
   std_return: number;
   steps: number;
@@ -58,6 +59,7 @@ export async function rolloutSummary(req: RolloutRequest): Promise<RolloutSummar
     const stats = rollout(env, policy, { seed: req.seed, episodes: req.episodes, stopOnSuccess: req.stopOnSuccess });
     const seconds = (performance.now() - t0) / 1000;
     const returns = stats.map((s) => s.return);
+    const reportsSuccess = stats.some((s) => s.reportsSuccess);
     const steps = stats.reduce((a, s) => a + s.steps, 0);
     const summary: RolloutSummary = {
       task: entry.name,
@@ -65,8 +67,8 @@ export async function rolloutSummary(req: RolloutRequest): Promise<RolloutSummar
       episodes: req.episodes,
       noise: req.noise,
       seed: req.seed,
-      success_rate: mean(stats.map((s) => s.success)),
-      final_success_rate: mean(stats.map((s) => s.finalSuccess)),
+      success_rate: reportsSuccess ? mean(stats.map((s) => s.success)) : null,
+      final_success_rate: reportsSuccess ? mean(stats.map((s) => s.finalSuccess)) : null,
       mean_return: mean(returns),
       std_return: std(returns),
       steps,
@@ -132,7 +134,9 @@ export function envsCommand(): Command {
       }
       const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
       console.log(`${s.task}, ${s.policy} policy, ${s.episodes} episodes (noise ${s.noise}, seed ${s.seed})`);
-      console.log(`  success (any step): ${pct(s.success_rate)}   success (last step): ${pct(s.final_success_rate)}`);
+      if (s.success_rate !== null && s.final_success_rate !== null) {
+        console.log(`  success (any step): ${pct(s.success_rate)}   success (last step): ${pct(s.final_success_rate)}`);
+      }
       console.log(`  return: ${s.mean_return.toFixed(2)} ± ${s.std_return.toFixed(2)}`);
       if (s.normalized_score !== undefined) console.log(`  normalized score: ${s.normalized_score.toFixed(3)}`);
       console.log(`  ${s.steps} steps, ${Math.round(s.steps_per_second)} steps/s`);

@@ -8,6 +8,8 @@ export interface EpisodeStats {
   success: number;
   /** Meta-World: `info.success` of the last step. */
   finalSuccess: number;
+  /** Whether the task reported `info.success` at all (DMControl does not). */
+  reportsSuccess: boolean;
 }
 
 export interface RolloutOptions {
@@ -24,12 +26,13 @@ export function rollout(env: Env, policy: Policy | ((episode: number) => Policy)
   for (let ep = 0; ep < opts.episodes; ep++) {
     const pi = typeof policy === 'function' ? policy(ep) : policy;
     let obs = env.reset(opts.seed + ep);
-    const stats: EpisodeStats = { return: 0, steps: 0, success: 0, finalSuccess: 0 };
+    const stats: EpisodeStats = { return: 0, steps: 0, success: 0, finalSuccess: 0, reportsSuccess: false };
     for (;;) {
       const r = env.step(pi.act(obs));
       obs = r.obs;
       stats.return += r.reward;
       stats.steps++;
+      if (r.info.success !== undefined) stats.reportsSuccess = true;
       const success = r.info.success ? 1 : 0;
       stats.finalSuccess = success;
       if (success) stats.success = 1;
