@@ -102,6 +102,9 @@ export class DecisionTransformer extends nn.Module {
   embed(x: DTInputs): Tensor {
     return torch.tidy(() => {
       const [B, K] = x.states.shape as [number, number];
+      for (const t of [x.timesteps.max().item(), x.timesteps.min().item()]) {
+        if (t < 0 || t >= this.cfg.maxEpisodeLength) throw new Error(`DecisionTransformer: timestep ${t} is outside the timestep embedding [0, ${this.cfg.maxEpisodeLength}) (model.maxEpisodeLength)`);
+      }
       const time = this.embed_timestep.forward(x.timesteps).unsqueeze(2); // [B, K, 1, d]
       const s = this.embed_state.forward(x.states).unsqueeze(2);
       const R = this.embed_return.forward(x.returnsToGo.unsqueeze(-1)).unsqueeze(2);

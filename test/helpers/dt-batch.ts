@@ -14,7 +14,7 @@ export function paddedBatch(B: number, K: number, cfg: DTConfig, realActDims: nu
     for (let k = 0; k < K; k++) {
       const real = k >= pad;
       attention[b * K + k] = real ? 1 : 0;
-      timesteps[b * K + k] = real ? 37 * b + k - pad : 0;
+      timesteps[b * K + k] = real ? (37 * b) % (cfg.maxEpisodeLength - K) + k - pad : 0;
       for (let j = 0; j < A; j++) {
         const i = (b * K + k) * A + j;
         if (!real) tokens[i] = cfg.actionBins;
