@@ -38,8 +38,8 @@ function synthetic(task: string, domain: 'metaworld' | 'dmc', observation: Obser
 
 const datasets: Dataset[] = [];
 for (let i = 0; i < 10; i++) datasets.push(synthetic(`mw${i}-v2`, 'metaworld', { kind: 'padded', dim: 39 }, 39, 4, 200, 100_000));
-const walker = { kind: 'dmc-parts', parts: [{ name: 'orientations', size: 14 }, { name: 'height', size: 1 }, { name: 'velocity', size: 9 }] } as const;
-const cartpole = { kind: 'dmc-parts', parts: [{ name: 'position', size: 3 }, { name: 'velocity', size: 2 }] } as const;
+const walker: ObservationLayout = { kind: 'dmc-parts', parts: [{ name: 'orientations', size: 14 }, { name: 'height', size: 1 }, { name: 'velocity', size: 9 }] };
+const cartpole: ObservationLayout = { kind: 'dmc-parts', parts: [{ name: 'position', size: 3 }, { name: 'velocity', size: 2 }] };
 for (let i = 0; i < 4; i++) datasets.push(synthetic(`dmc${i}`, 'dmc', i % 2 ? walker : cartpole, i % 2 ? 24 : 5, i % 2 ? 6 : 1, 1000, 100_000));
 
 const sampler = new TrajectorySampler(datasets, { batchSize: B, contextLength: K, seed: 0 });

@@ -64,7 +64,7 @@ test('save/load round trip keeps every array and the metadata; verify checks the
   assert.deepEqual(back.meta, ds.meta);
   assert.equal(back.meta.counts.transitions, 9);
   for (const k of ['states', 'actions', 'rewards', 'returnsToGo', 'dones', 'terminals', 'timeouts', 'successes', 'timesteps', 'episodeOffsets', 'episodeSeeds'] as const) {
-    assert.deepEqual([...(back[k] as ArrayLike<number>)], [...(ds[k] as ArrayLike<number>)], k);
+    assert.deepEqual(Array.from(back[k] as ArrayLike<number>), Array.from(ds[k] as ArrayLike<number>), k);
   }
   assert.equal(readDatasetMeta(file).checksum.value, ds.meta.checksum.value);
   assert.match(ds.meta.checksum.value, /^[0-9a-f]{64}$/);

@@ -23,7 +23,13 @@ function python(code: string): void {
 const p = (name: string): string => path.join(tmp, name);
 const q = (name: string): string => JSON.stringify(p(name));
 
+/** walker-walk without its native layout (task not registered): 204-d data is kept as it is. */
 const walker: TaskInfo = { name: 'walker-walk', domain: 'dmc', actionLow: new Array(6).fill(-1), actionHigh: new Array(6).fill(1) };
+/** walker-walk with dm_control's parts: 204-d data is stored compactly (24 values). */
+const walkerParts: TaskInfo = {
+  ...walker,
+  observation: { kind: 'dmc-parts', parts: [{ name: 'orientations', size: 14 }, { name: 'height', size: 1 }, { name: 'velocity', size: 9 }] },
+};
 const hammer: TaskInfo = { name: 'hammer-v2', domain: 'metaworld', actionLow: [-1, -1, -1, -1], actionHigh: [1, 1, 1, 1], observation: { kind: 'padded', dim: 39 } };
 
 test('DMControl replay buffer (savez_compressed, SB3 [N,1,D] shapes, float64 204-d states): episodes split on dones', opts, async () => {
@@ -56,6 +62,20 @@ np.savez_compressed(${q('walker-walk.npz')}, observations=obs, next_observations
   const out = p('out-walker.npz');
   saveDataset(out, ds);
   assert.deepEqual([...loadDataset(out, { verify: true }).returnsToGo], [...ds.returnsToGo]);
+
+  // With the task's native layout known, the 204-d states are stored as its 24 values:
+  // orientations ← 0..13, height ← 203, velocity ← 14..22.
+  const { dataset: compact } = await importRelease(p('walker-walk.npz'), 'walker-walk', { info: walkerParts });
+  assert.deepEqual(compact.meta.observation, walkerParts.observation);
+  assert.equal(compact.obsDim, 24);
+  assert.equal(compact.states[5 * 24 + 14], -5); // height
+  assert.equal(compact.states[5 * 24 + 15], 5); // velocity[0]
+  assert.deepEqual([...compact.actions], [...ds.actions]);
+  // A value in a slot the task does not use means the data is not this task's.
+  python(`
+obs = np.zeros((4, 204), np.float32); obs[2, 41] = 1.5
+np.savez(${q('wrong-task.npz')}, observations=obs, actions=np.zeros((4, 6)), rewards=np.zeros(4), dones=np.array([0, 0, 0, 1]))`);
+  await assert.rejects(importRelease(p('wrong-task.npz'), 'walker-walk', { info: walkerParts }), /wrong-task\.npz: state dimension 41 is 1\.5 at row 2, but task 'walker-walk' does not use it/);
 });
 
 test('a directory of per-episode files (states, scalar dones, returns_to_go) in natural order; timeouts split terminals', opts, async () => {

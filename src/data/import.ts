@@ -10,12 +10,14 @@
  * Episodes are split on `dones`; steps after the last done of a replay buffer (an unfinished episode,
  * or the unfilled zero tail) are dropped, as the original's `extract_trajectories` does.
  * Meta-World and DMControl never terminate, so without `timeouts` every done counts as a time limit.
+ * 204-d states are stored in the task's native layout when it is known (registered task): the
+ * columns it does not use must be zero.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Domain } from '../envs/types.ts';
 import { buildDataset, type Dataset } from './dataset.ts';
-import { MODEL_ACTION_DIM, MODEL_STATE_DIM, type ObservationLayout } from './layout.ts';
+import { MODEL_ACTION_DIM, MODEL_STATE_DIM, layoutDim, modelStateIndex, type ObservationLayout } from './layout.ts';
 import { NpzFile } from './npz.ts';
 import type { NpyArray } from './npy.ts';
 import { describeTask, type TaskInfo } from './task-info.ts';
@@ -155,23 +157,43 @@ function listInputs(input: string): string[] {
   return files;
 }
 
-/** Chooses the stored layout for observations of width `dim`, checking it against the task. */
-function chooseLayout(info: TaskInfo, dim: number, states: Float32Array, where: string): { layout: ObservationLayout; keep: number } {
+/**
+ * Chooses the stored layout for observations of width `dim`, checking it against the task. Returns
+ * `gather`: for each stored dimension, the source column (Meta-World 204-d and DMControl 204-d data
+ * are stored compactly when the task's native layout is known; the dropped columns must be zero).
+ */
+function chooseLayout(info: TaskInfo, dim: number, pieces: { piece: FilePiece; file: string }[]): { layout: ObservationLayout; gather?: Int32Array } {
+  const where = pieces[0].file;
+  const requireZero = (keep: Int32Array): void => {
+    const kept = new Uint8Array(dim);
+    for (const c of keep) kept[c] = 1;
+    const dropped = [...kept.keys()].filter((c) => !kept[c]);
+    for (const { piece, file } of pieces) {
+      const st = piece.states;
+      for (let i = 0; i < st.length; i += dim) for (const c of dropped) {
+        if (st[i + c] !== 0) throw new Error(`${file}: state dimension ${c} is ${st[i + c]} at row ${i / dim}, but task '${info.name}' does not use it (its observation has ${keep.length} values)`);
+      }
+    }
+  };
   if (info.domain === 'metaworld') {
     const want = info.observation?.kind === 'padded' ? info.observation.dim : 39;
-    if (dim === want) return { layout: { kind: 'padded', dim }, keep: dim };
+    if (dim === want) return { layout: { kind: 'padded', dim } };
     if (dim === MODEL_STATE_DIM) {
-      for (let i = 0; i < states.length; i += dim) for (let j = want; j < dim; j++) {
-        if (states[i + j] !== 0) throw new Error(`${where}: 204-d Meta-World states must be zero beyond dimension ${want} (row ${i / dim}, dim ${j})`);
-      }
-      return { layout: { kind: 'padded', dim: want }, keep: want };
+      const gather = Int32Array.from({ length: want }, (_, i) => i);
+      requireZero(gather);
+      return { layout: { kind: 'padded', dim: want }, gather };
     }
     throw new Error(`${where}: states have ${dim} dimensions; Meta-World data must have ${want} (or ${MODEL_STATE_DIM}, zero-padded)`);
   }
-  if (dim === MODEL_STATE_DIM) return { layout: { kind: 'model' }, keep: dim };
-  const native = info.observation;
-  const nativeDim = native?.kind === 'dmc-parts' ? native.parts.reduce((s, p) => s + p.size, 0) : undefined;
-  if (native && nativeDim === dim) return { layout: native, keep: dim };
+  const native = info.observation?.kind === 'dmc-parts' ? info.observation : undefined;
+  const nativeDim = native ? layoutDim(native) : undefined;
+  if (native && dim === nativeDim) return { layout: native };
+  if (dim === MODEL_STATE_DIM) {
+    if (!native) return { layout: { kind: 'model' } };
+    const gather = modelStateIndex(native);
+    requireZero(gather);
+    return { layout: native, gather };
+  }
   throw new Error(
     `${where}: states have ${dim} dimensions; DMControl data must be in the ${MODEL_STATE_DIM}-d layout` +
       (nativeDim !== undefined ? ` or ${info.name}'s native layout (${nativeDim})` : ` (the native layout needs task '${info.name}' registered)`),
@@ -226,7 +248,8 @@ export async function importRelease(input: string, task: string, opts: ImportOpt
   }
   const N = kept.reduce((a, b) => a + b, 0);
   if (N === 0) throw new Error(`${input}: no complete episode (no 'dones' set)`);
-  const { layout, keep } = chooseLayout(info, first.piece.obsDim, first.piece.states, first.file);
+  const { layout, gather } = chooseLayout(info, first.piece.obsDim, pieces);
+  const keep = gather ? gather.length : first.piece.obsDim;
   const states = new Float32Array(N * keep);
   const actions = new Float32Array(N * actDim);
   const rewards = new Float32Array(N);
@@ -238,8 +261,8 @@ export async function importRelease(input: string, task: string, opts: ImportOpt
   pieces.forEach(({ piece }, k) => {
     const n = kept[k];
     const w = piece.obsDim;
-    if (keep === w) states.set(piece.states.subarray(0, n * w), row * keep);
-    else for (let i = 0; i < n; i++) states.set(piece.states.subarray(i * w, i * w + keep), (row + i) * keep);
+    if (!gather) states.set(piece.states.subarray(0, n * w), row * keep);
+    else for (let i = 0; i < n; i++) for (let j = 0; j < keep; j++) states[(row + i) * keep + j] = piece.states[i * w + gather[j]];
     actions.set(piece.actions.subarray(0, n * actDim), row * actDim);
     rewards.set(piece.rewards.subarray(0, n), row);
     for (let i = 0; i < n; i++) {
