@@ -249,8 +249,9 @@ export class TrajectorySampler {
         }
         const row = start + k - pad;
         const sBase = pos * S;
-        if (view.prefix) out.states.set(ds.states.subarray(row * obsDim, row * obsDim + obsDim), sBase);
-        else for (let i = 0; i < obsDim; i++) out.states[sBase + view.index[i]] = ds.states[row * obsDim + i];
+        const src = row * obsDim;
+        if (view.prefix) for (let i = 0; i < obsDim; i++) out.states[sBase + i] = ds.states[src + i];
+        else for (let i = 0; i < obsDim; i++) out.states[sBase + view.index[i]] = ds.states[src + i];
         for (let d = 0; d < A; d++) {
           if (d < actDim) {
             const a = ds.actions[row * actDim + d];
