@@ -1,0 +1,39 @@
+"""PyTorch side of bench/dt-train.ts: the same Decision Transformer (test/reference/dt_model.py), the same
+batch shape, AdamW; prints JSON {seconds_per_update} (median over steps)."""
+import json
+import os
+import statistics
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "reference"))
+from dt_model import DT  # noqa: E402
+
+cfg, batch, steps, threads = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+model = DT(cfg)
+opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
+K, A = cfg["contextLength"], cfg["maxActDim"]
+x = [
+    torch.randn(batch, K, cfg["stateDim"]),
+    torch.randint(0, cfg["actionBins"], (batch, K, A)),
+    torch.randn(batch, K),
+    torch.randn(batch, K),
+    torch.randint(0, cfg["maxEpisodeLength"] - K, (batch, K)),
+    torch.ones(batch, K, dtype=torch.bool),
+]
+mask = torch.ones(batch, K, A, dtype=torch.long)
+times = []
+for i in range(steps + 3):
+    t = time.perf_counter()
+    loss = model.loss(x, mask)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 0.25)
+    opt.step()
+    opt.zero_grad(set_to_none=True)
+    if i >= 3:
+        times.append(time.perf_counter() - t)
+print(json.dumps({"seconds_per_update": statistics.median(times)}))
