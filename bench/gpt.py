@@ -33,18 +33,20 @@ def train_step():
 
 
 def timed(fn, warmup, n):
+    """Median wall-clock seconds per call, and mean process CPU seconds per call (all threads)."""
     for _ in range(warmup):
         fn()
     times = []
+    c0 = time.process_time()
     for _ in range(n):
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
-    return statistics.median(times)
+    return statistics.median(times), (time.process_time() - c0) / n
 
 
 model.train()
-train = timed(train_step, cfg["warmup"], cfg["trainSteps"])
+train, train_cpu = timed(train_step, cfg["warmup"], cfg["trainSteps"])
 model.eval()
 one = idx[:1]
 
@@ -55,5 +57,5 @@ def infer():
     return logits
 
 
-infer1 = timed(infer, cfg["warmup"] * 3, cfg["inferSteps"])
-print(json.dumps({"train": train, "infer1": infer1, "params": sum(p.numel() for p in model.parameters()), "threads": torch.get_num_threads(), "torch": torch.__version__}))
+infer1, infer1_cpu = timed(infer, cfg["warmup"] * 3, cfg["inferSteps"])
+print(json.dumps({"train": train, "infer1": infer1, "trainCpu": train_cpu, "infer1Cpu": infer1_cpu, "params": sum(p.numel() for p in model.parameters()), "threads": torch.get_num_threads(), "torch": torch.__version__}))

@@ -36,25 +36,36 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-function timed(fn: () => void, warm: number, n: number): number {
+/** Median wall-clock seconds per call, and mean process CPU seconds per call (all threads). */
+function timed(fn: () => void, warm: number, n: number): [number, number] {
   for (let i = 0; i < warm; i++) fn();
   const times: number[] = [];
+  const c0 = process.cpuUsage();
   for (let i = 0; i < n; i++) {
     const t = process.hrtime.bigint();
     fn();
     times.push(Number(process.hrtime.bigint() - t) / 1e9);
   }
-  return median(times);
+  const c = process.cpuUsage(c0);
+  return [median(times), (c.user + c.system) / 1e6 / n];
 }
 
-function runOurs(): { train: number; infer1: number; params: number } {
+interface Timings {
+  train: number;
+  infer1: number;
+  trainCpu: number;
+  infer1Cpu: number;
+  params: number;
+}
+
+function runOurs(): Timings {
   torch.manualSeed(0);
   const model = new GPT(BENCH_CONFIG);
   const opt = new torch.optim.Adam(model.parameters(), { lr: 1e-4 });
   const idx = torch.randint(0, BENCH_CONFIG.vocabSize, [batch, BENCH_CONFIG.blockSize]);
   const targets = torch.randint(0, BENCH_CONFIG.vocabSize, [batch, BENCH_CONFIG.blockSize]);
   model.train();
-  const train = timed(
+  const [train, trainCpu] = timed(
     () =>
       torch.tidy(() => {
         opt.zeroGrad();
@@ -68,15 +79,15 @@ function runOurs(): { train: number; infer1: number; params: number } {
   );
   model.eval();
   const one = idx.narrow(0, 0, 1);
-  const infer1 = timed(() => torch.tidy(() => torch.noGrad(() => model.forward(one).logits.numel())), warmup * 3, inferSteps);
+  const [infer1, infer1Cpu] = timed(() => torch.tidy(() => torch.noGrad(() => model.forward(one).logits.numel())), warmup * 3, inferSteps);
   const params = model.numParameters();
   opt.dispose();
   model.dispose();
   torch.dispose([idx, targets, one]);
-  return { train, infer1, params };
+  return { train, infer1, trainCpu, infer1Cpu, params };
 }
 
-function runPyTorch(): { train: number; infer1: number; params: number; threads: number; torch: string } {
+function runPyTorch(): Timings & { threads: number; torch: string } {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const python = torch.testing.findTorchPython();
   const cfg = { model: BENCH_CONFIG, batch, warmup, trainSteps, inferSteps, intraOpThreads: torch.getNumThreads() };
@@ -89,19 +100,26 @@ function runPyTorch(): { train: number; infer1: number; params: number; threads:
 
 console.log(`GPT benchmark: ${BENCH_CONFIG.nLayer} layers, d_model ${BENCH_CONFIG.nEmbd}, ${BENCH_CONFIG.nHead} heads, MLP ${BENCH_CONFIG.mlpHidden}, ${BENCH_CONFIG.blockSize} tokens, vocab ${BENCH_CONFIG.vocabSize}`);
 console.log(`libtorch ${torch.libtorchVersion()}, intra-op threads ${torch.getNumThreads()}, BLAS threads ${torch.getBlasThreads()}; train batch ${batch} (Adam), ${trainSteps} timed steps; inference batch 1, ${inferSteps} timed passes; ${rounds} rounds`);
-let best = { ours: { train: Infinity, infer1: Infinity, params: 0 }, py: { train: Infinity, infer1: Infinity, params: 0, threads: 0, torch: '' } };
+const ours: Timings[] = [];
+const py: Array<Timings & { threads: number; torch: string }> = [];
+const ms = (s: number): string => (s * 1e3).toFixed(s < 0.1 ? 2 : 1);
 for (let r = 0; r < rounds; r++) {
-  const ours = runOurs();
-  const py = runPyTorch();
-  console.log(`round ${r + 1}: train ${(ours.train * 1e3).toFixed(1)} ms vs ${(py.train * 1e3).toFixed(1)} ms; infer ${(ours.infer1 * 1e3).toFixed(2)} ms vs ${(py.infer1 * 1e3).toFixed(2)} ms`);
-  best = {
-    ours: { train: Math.min(best.ours.train, ours.train), infer1: Math.min(best.ours.infer1, ours.infer1), params: ours.params },
-    py: { ...py, train: Math.min(best.py.train, py.train), infer1: Math.min(best.py.infer1, py.infer1) },
-  };
+  ours.push(runOurs());
+  py.push(runPyTorch());
+  const [o, p] = [ours[r]!, py[r]!];
+  console.log(`round ${r + 1}: train ${ms(o.train)} ms vs ${ms(p.train)} ms; inference ${ms(o.infer1)} ms vs ${ms(p.infer1)} ms (l2m vs PyTorch, wall-clock medians)`);
 }
-if (best.ours.params !== best.py.params) throw new Error(`parameter counts differ: ${best.ours.params} vs ${best.py.params}`);
-console.log(`parameters: ${(best.ours.params / 1e6).toFixed(2)}M (PyTorch ${best.py.torch}, ${best.py.threads} intra-op threads)`);
+if (ours[0]!.params !== py[0]!.params) throw new Error(`parameter counts differ: ${ours[0]!.params} vs ${py[0]!.params}`);
+const best = (xs: Timings[], k: keyof Timings): number => Math.min(...xs.map((x) => x[k]));
+console.log(`parameters: ${(ours[0]!.params / 1e6).toFixed(2)}M (PyTorch ${py[0]!.torch}, ${py[0]!.threads} intra-op threads); best round of each shown`);
 console.log('');
-console.log('                      l2m (TS)    PyTorch     ratio (l2m / PyTorch)');
-console.log(`train step (b=32)   ${(best.ours.train * 1e3).toFixed(1).padStart(8)} ms ${(best.py.train * 1e3).toFixed(1).padStart(8)} ms   ${(best.ours.train / best.py.train).toFixed(3)}`);
-console.log(`inference (b=1)     ${(best.ours.infer1 * 1e3).toFixed(2).padStart(8)} ms ${(best.py.infer1 * 1e3).toFixed(2).padStart(8)} ms   ${(best.ours.infer1 / best.py.infer1).toFixed(3)}`);
+console.log('                          l2m (TS)      PyTorch   ratio l2m/PyTorch');
+const row = (label: string, k: keyof Timings): void => {
+  const a = best(ours, k);
+  const b = best(py, k);
+  console.log(`${label.padEnd(24)} ${ms(a).padStart(8)} ms  ${ms(b).padStart(8)} ms   ${(a / b).toFixed(3)}`);
+};
+row('train step b=32 (wall)', 'train');
+row('inference b=1 (wall)', 'infer1');
+row('train step b=32 (CPU)', 'trainCpu');
+row('inference b=1 (CPU)', 'infer1Cpu');

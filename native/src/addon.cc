@@ -8,6 +8,9 @@
 #include <torch/version.h>
 
 #include <dlfcn.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <cstring>
 #include <memory>
@@ -403,6 +406,17 @@ L2M_FN(getBlasThreads) {
   if (auto f = reinterpret_cast<GetInt>(dlsym(RTLD_DEFAULT, "MKL_Get_Max_Threads"))) return Napi::Number::New(info.Env(), f());
   return Napi::Number::New(info.Env(), -1);
 }
+// glibc malloc: large blocks from the heap instead of fresh mmaps, and no trimming of the heap top, so
+// a training step reuses the previous step's memory instead of page-faulting it in again.
+L2M_FN(tuneMalloc) {
+#ifdef __GLIBC__
+  bool ok = mallopt(M_MMAP_THRESHOLD, static_cast<int>(intArg(info, 0))) == 1;
+  ok = mallopt(M_TRIM_THRESHOLD, static_cast<int>(intArg(info, 1))) == 1 && ok;
+  return Napi::Boolean::New(info.Env(), ok);
+#else
+  return Napi::Boolean::New(info.Env(), false);
+#endif
+}
 L2M_FN(cudaAvailable) { return Napi::Boolean::New(info.Env(), at::hasCUDA() && at::getNumGPUs() > 0); }
 L2M_FN(cudaDeviceCount) { return Napi::Number::New(info.Env(), static_cast<double>(at::hasCUDA() ? at::getNumGPUs() : 0)); }
 L2M_FN(synchronize) {
@@ -456,6 +470,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
   L2M_ADD(setNumInteropThreads);
   L2M_ADD(setBlasThreads);
   L2M_ADD(getBlasThreads);
+  L2M_ADD(tuneMalloc);
   L2M_ADD(cudaAvailable);
   L2M_ADD(cudaDeviceCount);
   L2M_ADD(synchronize);
