@@ -1,7 +1,7 @@
 /**
  * Loading datasets: l2m's `loadDataset` vs numpy's `np.load` (every array read into memory) on the same
- * files: 1M Meta-World transitions (39-d states, 4-d actions) and 1M DMControl transitions in the
- * imported 204-d layout. Files are written once to a temporary directory; timings are warm (page cache).
+ * files: 1M Meta-World transitions (39-d states, 4-d actions), 1M DMControl walker transitions in
+ * the native layout l2m stores (24-d), and the same in the original release's 204-d layout. Files are written once to a temporary directory; timings are warm (page cache).
  *
  *   npx tsx bench/data-load.ts [--transitions 1000000] [--repeats 5]
  */
@@ -74,8 +74,9 @@ console.log(`| dataset | transitions | file MB | l2m loadDataset ms | l2m + sha2
 console.log('|---|---|---|---|---|---|---|');
 for (const [name, domain, layout, obsDim, actDim, epLen] of [
   ['metaworld-39d', 'metaworld', { kind: 'padded', dim: 39 }, 39, 4, 200],
+  ['dmc-walker-24d', 'dmc', { kind: 'dmc-parts', parts: [{ name: 'orientations', size: 14 }, { name: 'height', size: 1 }, { name: 'velocity', size: 9 }] }, 24, 6, 1000],
   ['dmc-204d', 'dmc', { kind: 'model' }, 204, 6, 1000],
-] as const) {
+] as [string, 'metaworld' | 'dmc', ObservationLayout, number, number, number][]) {
   const file = write(name, domain, layout, obsDim, actDim, epLen);
   const mb = fs.statSync(file).size / 2 ** 20;
   loadDataset(file); // warm the page cache and the JIT
