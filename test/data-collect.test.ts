@@ -100,6 +100,8 @@ test('existing output: refused without --resume/--force; resume requires the sam
   await assert.rejects(collect('toy-v2', toyPolicy(), { out, episodes: 3, env: new ToyEnv() }), /toy-v2\.npz already exists \(pass --force/);
   const skipped = await collect('toy-v2', toyPolicy(), { out, episodes: 3, env: new ToyEnv(), resume: true });
   assert.equal(skipped.skipped, true);
+  const quiet = noisyExpertPolicy(expert, boxSpace([-1, -1], [1, 1]), parseNoiseSchedule('expert'));
+  await assert.rejects(collect('toy-v2', quiet, { out, episodes: 3, env: new ToyEnv(), resume: true }), /complete but was collected with other settings/);
   await assert.rejects(collect('toy-v2', toyPolicy(), { out, episodes: 5, env: new ToyEnv(), resume: true }), /complete with 3 episodes \(seed 0\); asked for 5/);
   const forced = await collect('toy-v2', toyPolicy(), { out, episodes: 2, env: new ToyEnv(), force: true });
   assert.equal(forced.episodes, 2);

@@ -9,7 +9,7 @@ export const ACTION_PAD_TOKEN = 64;
 export function actionToken(a: number): number {
   // (a - min) / width in float32; width = 2/64 is a power of two, so the division is exact.
   const t = Math.trunc(Math.fround(a + 1) * (ACTION_BINS / 2));
-  if (!(t >= 0)) return 0; // below range or NaN (torch's long() of NaN clamps to 0 too)
+  if (!(t > 0)) return 0; // below range, -0 or NaN (torch's long() of NaN clamps to 0 too)
   return t > ACTION_BINS - 1 ? ACTION_BINS - 1 : t;
 }
 

@@ -13,7 +13,7 @@ import { Rng } from '../envs/rng.ts';
 import type { Env, Policy } from '../envs/types.ts';
 import type { CollectPolicy } from './collect-policy.ts';
 import { readDatasetMeta, type Dataset, type DatasetDescription } from './dataset.ts';
-import { EpisodeWriter, finalPath, partialDir } from './episode-writer.ts';
+import { EpisodeWriter, finalPath, partialDir, stableJson } from './episode-writer.ts';
 import { MODEL_ACTION_DIM, layoutDim } from './layout.ts';
 import { deriveSeed } from './seeds.ts';
 import { taskInfoFromEnv } from './task-info.ts';
@@ -84,6 +84,9 @@ export async function collect(task: string, policy: Policy | CollectPolicy, opts
       const meta = readDatasetMeta(final);
       if (meta.counts.episodes !== episodes || meta.seed !== seed) {
         throw new Error(`${final} is complete with ${meta.counts.episodes} episodes (seed ${meta.seed}); asked for ${episodes} (seed ${seed}): use another --out or --force`);
+      }
+      if (stableJson(meta.collector) !== stableJson(desc.collector)) {
+        throw new Error(`${final} is complete but was collected with other settings (${meta.collector.kind} ${stableJson(meta.collector.settings)}): use another --out or --force`);
       }
       fs.rmSync(partialDir(opts.out, task), { recursive: true, force: true }); // left over if killed while finishing
       return { task, path: final, episodes, transitions: meta.counts.transitions, skipped: true, stopped: false };

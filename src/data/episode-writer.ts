@@ -51,9 +51,10 @@ export function finalPath(out: string, task: string): string {
   return path.join(out, `${task}.npz`);
 }
 
-function stable(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`).join(',')}}`;
+/** JSON with sorted keys, for comparing settings. */
+export function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
   return JSON.stringify(v);
 }
 
@@ -112,10 +113,10 @@ export class EpisodeWriter {
     if (fs.existsSync(path.join(dir, MANIFEST))) {
       if (!opts.resume) throw new Error(`${dir} holds an unfinished collection (pass --resume to continue it or --force to start over)`);
       manifest = readManifest(dir);
-      const want = stable({ description: desc, settings, withSuccess: opts.withSuccess });
-      const have = stable({ description: manifest.description, settings: manifest.settings, withSuccess: manifest.withSuccess });
+      const want = stableJson({ description: desc, settings, withSuccess: opts.withSuccess });
+      const have = stableJson({ description: manifest.description, settings: manifest.settings, withSuccess: manifest.withSuccess });
       if (want !== have) {
-        const diff = Object.keys({ ...settings, ...manifest.settings }).filter((k) => stable(settings[k]) !== stable(manifest.settings[k]));
+        const diff = Object.keys({ ...settings, ...manifest.settings }).filter((k) => stableJson(settings[k]) !== stableJson(manifest.settings[k]));
         throw new Error(`${dir}: cannot resume with different settings${diff.length ? ` (${diff.join(', ')})` : ' (task description differs)'}; use --force to start over`);
       }
     } else {
