@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildDataset, loadDataset, readDatasetMeta, saveDataset, type Dataset } from '../src/data/dataset.ts';
+import { buildDataset, loadDataset, loadTaskDatasets, readDatasetMeta, saveDataset, type Dataset } from '../src/data/dataset.ts';
 import { decodeNpy, encodeNpy, encodeNpyHeader } from '../src/data/npy.ts';
 import { NpzFile, writeNpz } from '../src/data/npz.ts';
 
@@ -202,4 +202,17 @@ test('broken files fail with errors naming the file and the problem', () => {
   const short = Buffer.concat([encodeNpyHeader('<f4', [3]), Buffer.alloc(8)]);
   assert.throws(() => decodeNpy(short, 'y.npy'), /y\.npy: truncated array data \(shape \(3\) <f4 needs 12 bytes, found 8\)/);
   assert.throws(() => decodeNpy(Buffer.from('PK\x03\x04'), 'z.npy'), /z\.npy: not a \.npy array/);
+});
+
+test('loadTaskDatasets finds <task>.npz in the first directory that has it, and checks the task', () => {
+  const a = path.join(tmp, 'dir-a');
+  const b = path.join(tmp, 'dir-b');
+  fs.mkdirSync(a);
+  fs.mkdirSync(b);
+  saveDataset(path.join(b, 'reach-v2.npz'), smallDataset());
+  const [ds] = loadTaskDatasets([a, b], ['reach-v2']);
+  assert.equal(ds.meta.task, 'reach-v2');
+  assert.throws(() => loadTaskDatasets([a, b], ['push-v2']), /no dataset for task 'push-v2' \(looked for .*dir-a\/push-v2\.npz, .*dir-b\/push-v2\.npz/);
+  fs.copyFileSync(path.join(b, 'reach-v2.npz'), path.join(a, 'push-v2.npz'));
+  assert.throws(() => loadTaskDatasets([a], ['push-v2']), /push-v2\.npz: holds task 'reach-v2', not 'push-v2'/);
 });

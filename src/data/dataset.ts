@@ -17,6 +17,8 @@
  *   metadata.json   (raw member)          DatasetMeta; `json.loads(np.load(p)['metadata.json'])`
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import nodePath from 'node:path';
 import { z } from 'zod';
 import { observationLayoutSchema, layoutDim, type ObservationLayout } from './layout.ts';
 import { NpzFile, npyChunks, type NpzArrayInput } from './npz.ts';
@@ -286,4 +288,20 @@ export function loadDataset(path: string, opts: LoadOptions = {}): Dataset {
   } finally {
     npz.close();
   }
+}
+
+/**
+ * Loads one dataset per task, finding `<task>.npz` in the first of `dirs` that has it (a task may
+ * also be given as a path to its `.npz`). Errors list where it looked.
+ */
+export function loadTaskDatasets(dirs: string[], tasks: string[], opts: LoadOptions = {}): Dataset[] {
+  return tasks.map((task) => {
+    if (task.endsWith('.npz') && fs.existsSync(task)) return loadDataset(task, opts);
+    const candidates = dirs.map((d) => nodePath.join(d, `${task}.npz`));
+    const found = candidates.find((c) => fs.existsSync(c));
+    if (!found) throw new Error(`no dataset for task '${task}' (looked for ${candidates.join(', ')}; collect it with \`l2m data collect --tasks ${task}\`)`);
+    const ds = loadDataset(found, opts);
+    if (ds.meta.task !== task) throw new Error(`${found}: holds task '${ds.meta.task}', not '${task}'`);
+    return ds;
+  });
 }
