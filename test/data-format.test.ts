@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildDataset, loadDataset, loadTaskDatasets, readDatasetMeta, saveDataset, type Dataset } from '../src/data/dataset.ts';
 import { decodeNpy, encodeNpy, encodeNpyHeader } from '../src/data/npy.ts';
-import { NpzFile, writeNpz } from '../src/data/npz.ts';
+import { NpzFile, npyChunks, writeNpz } from '../src/data/npz.ts';
+import { writeZip } from '../src/data/zip.ts';
 
 const PY = '/usr/bin/python3';
 const hasNumpy = spawnSync(PY, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
@@ -215,4 +216,21 @@ test('loadTaskDatasets finds <task>.npz in the first directory that has it, and 
   assert.throws(() => loadTaskDatasets([a, b], ['push-v2']), /no dataset for task 'push-v2' \(looked for .*dir-a\/push-v2\.npz, .*dir-b\/push-v2\.npz/);
   fs.copyFileSync(path.join(b, 'reach-v2.npz'), path.join(a, 'push-v2.npz'));
   assert.throws(() => loadTaskDatasets([a], ['push-v2']), /push-v2\.npz: holds task 'reach-v2', not 'push-v2'/);
+});
+
+test('ZIP64 records (as files over 4 GiB need them) are written so that numpy and our reader agree', needsNumpy, () => {
+  const file = path.join(tmp, 'zip64.npz');
+  const chunks = npyChunks({
+    x: { dtype: '<f4', shape: [3], data: Float32Array.of(1, 2, 3) },
+    y: { dtype: '<i8', shape: [2], data: BigInt64Array.of(5n, -6n) },
+  });
+  writeZip(file, [...chunks].map(([k, c]) => ({ name: `${k}.npy`, chunks: c })), { forceZip64: true });
+  assert.equal(python(`import numpy as np; d = np.load(${JSON.stringify(file)}); print(d['x'].tolist(), d['y'].tolist())`).trim(), '[1.0, 2.0, 3.0] [5, -6]');
+  const npz = NpzFile.open(file);
+  try {
+    assert.deepEqual([...npz.array('x').data], [1, 2, 3]);
+    assert.deepEqual([...npz.array('y').data], [5n, -6n]);
+  } finally {
+    npz.close();
+  }
 });

@@ -167,8 +167,12 @@ export interface ZipMemberInput {
   chunks: Uint8Array[];
 }
 
-/** Writes a ZIP of stored (uncompressed) members to `path`, with ZIP64 records where sizes need them. */
-export function writeZip(path: string, members: ZipMemberInput[]): void {
+/**
+ * Writes a ZIP of stored (uncompressed) members to `path`, with ZIP64 records where sizes or offsets
+ * need them (`forceZip64` writes them everywhere; tests use it to exercise the > 4 GiB format).
+ */
+export function writeZip(path: string, members: ZipMemberInput[], opts: { forceZip64?: boolean } = {}): void {
+  const force = opts.forceZip64 ?? false;
   const fd = fs.openSync(path, 'w');
   try {
     let offset = 0;
@@ -185,7 +189,7 @@ export function writeZip(path: string, members: ZipMemberInput[]): void {
       for (const c of m.chunks) crc = zlib.crc32(c, crc);
       crc >>>= 0;
       const headerOffset = offset;
-      const big = size >= MAX32;
+      const big = force || size >= MAX32;
       const local = Buffer.alloc(30);
       local.writeUInt32LE(SIG_LOCAL, 0);
       local.writeUInt16LE(big ? 45 : 20, 4);
@@ -206,7 +210,8 @@ export function writeZip(path: string, members: ZipMemberInput[]): void {
 
       const fields: number[] = [];
       if (big) fields.push(size, size);
-      if (headerOffset >= MAX32) fields.push(headerOffset);
+      const farHeader = force || headerOffset >= MAX32;
+      if (farHeader) fields.push(headerOffset);
       const extra = fields.length ? zip64Extra(fields) : Buffer.alloc(0);
       const cd = Buffer.alloc(46);
       cd.writeUInt32LE(SIG_CENTRAL, 0);
@@ -222,13 +227,13 @@ export function writeZip(path: string, members: ZipMemberInput[]): void {
       cd.writeUInt16LE(name.length, 28);
       cd.writeUInt16LE(extra.length, 30);
       cd.writeUInt32LE(0o644 << 16, 38);
-      cd.writeUInt32LE(headerOffset >= MAX32 ? MAX32 : headerOffset, 42);
+      cd.writeUInt32LE(farHeader ? MAX32 : headerOffset, 42);
       central.push(cd, name, extra);
     }
     const cdOffset = offset;
     for (const b of central) write(b);
     const cdSize = offset - cdOffset;
-    const need64 = members.length >= MAX16 || cdOffset >= MAX32 || cdSize >= MAX32;
+    const need64 = force || members.length >= MAX16 || cdOffset >= MAX32 || cdSize >= MAX32;
     if (need64) {
       const rec64Offset = offset;
       const rec = Buffer.alloc(56);
@@ -249,10 +254,10 @@ export function writeZip(path: string, members: ZipMemberInput[]): void {
     }
     const end = Buffer.alloc(22);
     end.writeUInt32LE(SIG_EOCD, 0);
-    end.writeUInt16LE(Math.min(members.length, MAX16), 8);
-    end.writeUInt16LE(Math.min(members.length, MAX16), 10);
-    end.writeUInt32LE(Math.min(cdSize, MAX32), 12);
-    end.writeUInt32LE(Math.min(cdOffset, MAX32), 16);
+    end.writeUInt16LE(need64 ? MAX16 : members.length, 8);
+    end.writeUInt16LE(need64 ? MAX16 : members.length, 10);
+    end.writeUInt32LE(need64 ? MAX32 : cdSize, 12);
+    end.writeUInt32LE(need64 ? MAX32 : cdOffset, 16);
     write(end);
   } finally {
     fs.closeSync(fd);
