@@ -56,6 +56,17 @@ export interface CollectResult {
   stopped: boolean;
 }
 
+/**
+ * The description of a dataset collected on `env` (what `EpisodeWriter.open` takes): domain, native
+ * observation layout and action bounds from the environment, and who collected it.
+ */
+export function describeDataset(task: string, env: Env, collector: DatasetDescription['collector'], seed: number | null): DatasetDescription {
+  const info = taskInfoFromEnv(env);
+  const dim = info.actionLow!.length;
+  if (dim > MODEL_ACTION_DIM) throw new Error(`${task}: ${dim}-d actions exceed the model's ${MODEL_ACTION_DIM}`);
+  return { task, domain: info.domain, observation: info.observation!, action: { dim, low: info.actionLow!, high: info.actionHigh! }, collector, seed };
+}
+
 function asCollectPolicy(p: Policy | CollectPolicy): CollectPolicy {
   return 'info' in p ? (p as CollectPolicy) : Object.assign(Object.create(p) as Policy, { act: p.act.bind(p), info: { kind: 'custom', settings: {} } });
 }
@@ -69,17 +80,9 @@ export async function collect(task: string, policy: Policy | CollectPolicy, opts
   const final = finalPath(opts.out, task);
   const env = opts.env ?? (await makeEnv(task, { obsLayout: 'flat', maxEpisodeSteps: opts.maxEpisodeSteps }));
   try {
-    const info = taskInfoFromEnv(env);
     const settings = { episodes, seed, maxEpisodeSteps: env.maxEpisodeSteps, policy: pi.info };
-    const desc: DatasetDescription = {
-      task,
-      domain: info.domain,
-      observation: info.observation!,
-      action: { dim: info.actionLow!.length, low: info.actionLow!, high: info.actionHigh! },
-      collector: { kind: pi.info.kind, settings: { ...pi.info.settings, episodes, maxEpisodeSteps: env.maxEpisodeSteps } },
-      seed,
-    };
-    if (desc.action.dim > MODEL_ACTION_DIM) throw new Error(`${task}: ${desc.action.dim}-d actions exceed the model's ${MODEL_ACTION_DIM}`);
+    const desc = describeDataset(task, env, { kind: pi.info.kind, settings: { ...pi.info.settings, episodes, maxEpisodeSteps: env.maxEpisodeSteps } }, seed);
+    const info = { domain: desc.domain };
     if (opts.resume && !opts.force && fs.existsSync(final)) {
       const meta = readDatasetMeta(final);
       if (meta.counts.episodes !== episodes || meta.seed !== seed) {
