@@ -229,3 +229,15 @@ test('stats: numpy-style quantiles, final-step and any-step success', async () =
   assert.equal(st.successRate, last.reduce((a: number, b) => a + b, 0) / 5);
   assert.equal(st.anySuccessRate, any.reduce((a: number, b) => a + b, 0) / 5);
 });
+
+test('non-finite observations, rewards or actions stop the collection with the episode and step', async () => {
+  class NanEnv extends ToyEnv {
+    override step(a: ArrayLike<number>): StepResult {
+      const r = super.step(a);
+      return this.elapsedSteps === 3 ? { ...r, reward: NaN } : r;
+    }
+  }
+  await assert.rejects(collect('toy-v2', toyPolicy(), { out: dir('nan'), episodes: 2, env: new NanEnv() }), /toy-v2: the environment returned reward NaN \(episode 0, step 2\)/);
+  const nanPolicy = { act: (): Float64Array => Float64Array.of(0, NaN) };
+  await assert.rejects(collect('toy-v2', nanPolicy, { out: dir('nan2'), episodes: 1, env: new ToyEnv() }), /policy returned action\[1\] = NaN \(episode 0, step 0\)/);
+});

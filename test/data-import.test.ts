@@ -110,7 +110,9 @@ np.savez(${q('no-rewards.npz')}, **{k: v for k, v in good.items() if k != 'rewar
 np.savez(${q('wide.npz')}, **{**good, 'states': np.zeros((4, 40), np.float32)})
 np.savez(${q('nenvs.npz')}, **{**good, 'states': np.zeros((4, 2, 39), np.float32)})
 np.savez(${q('no-done.npz')}, **{**good, 'dones': np.zeros(4)})
-np.savez(${q('obj.npz')}, **{**good, 'dones': np.array([None, 1, None, 1], dtype=object)})`);
+np.savez(${q('obj.npz')}, **{**good, 'dones': np.array([None, 1, None, 1], dtype=object)})
+nan = np.zeros((4, 39), np.float32); nan[2, 5] = np.nan
+np.savez(${q('nan.npz')}, **{**good, 'states': nan})`);
   const bytes = fs.readFileSync(p('good.npz'));
   fs.writeFileSync(p('truncated.npz'), bytes.subarray(0, bytes.length - 100));
   const cases: [string, RegExp][] = [
@@ -124,6 +126,7 @@ np.savez(${q('obj.npz')}, **{**good, 'dones': np.array([None, 1, None, 1], dtype
     ['no-done.npz', /no complete episode/],
     ['obj.npz', /obj\.npz: key 'dones'.*(unsupported dtype|pickle)/i],
     ['absent.npz', /absent\.npz: no such file or directory/],
+    ['nan.npz', /nan\.npz: key 'states' holds NaN at row 2, column 5/],
   ];
   for (const [name, re] of cases) {
     await assert.rejects(importRelease(p(name), 'hammer-v2', { info: hammer }), re, name);

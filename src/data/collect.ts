@@ -145,6 +145,8 @@ export async function collect(task: string, policy: Policy | CollectPolicy, opts
             action[i] = a < low[i] ? low[i] : a > high[i] ? high[i] : a;
           }
           const r = env.step(action);
+          if (!Number.isFinite(r.reward)) throw new Error(`${task}: the environment returned reward ${r.reward} (episode ${e}, step ${n})`);
+          for (let i = 0; i < obsDim; i++) if (!Number.isFinite(obs[i])) throw new Error(`${task}: observation[${i}] is ${obs[i]} (episode ${e}, step ${n})`);
           states.set(obs, n * obsDim);
           actions.set(action, n * actDim);
           rewards[n] = r.reward;

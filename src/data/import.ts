@@ -65,6 +65,12 @@ function toFlags(a: NpyArray, where: string): Uint8Array {
   return out;
 }
 
+function requireFinite(a: Float32Array, width: number, where: string): void {
+  for (let i = 0; i < a.length; i++) {
+    if (!Number.isFinite(a[i])) throw new Error(`${where} holds ${a[i]} at row ${Math.floor(i / width)}${width > 1 ? `, column ${i % width}` : ''}`);
+  }
+}
+
 /** Drops SB3's n_envs axis: [N, 1, D] → [N, D], [N, 1] → [N]. */
 function rows(a: NpyArray, key: string, where: string, vector: boolean): { n: number; width: number } {
   const s = a.shape;
@@ -129,10 +135,16 @@ function readFile(file: string): FilePiece {
       if (rows(g, 'returns_to_go', file, true).n !== n) throw new Error(`${file}: mismatched lengths: '${sKey}' has ${n} rows, 'returns_to_go' has ${g.shape[0]}`);
       toFloat32(g, where('returns_to_go')); // validated only: l2m recomputes returns-to-go per episode
     }
+    const states = toFloat32(s, where(sKey));
+    const actions = toFloat32(a, where(aKey));
+    const rewards = toFloat32(r, where(rKey));
+    requireFinite(states, sRows.width, where(sKey));
+    requireFinite(actions, aRows.width, where(aKey));
+    requireFinite(rewards, 1, where(rKey));
     return {
-      states: toFloat32(s, where(sKey)),
-      actions: toFloat32(a, where(aKey)),
-      rewards: toFloat32(r, where(rKey)),
+      states,
+      actions,
+      rewards,
       dones,
       timeouts,
       successes,
