@@ -84,7 +84,7 @@ export class GPT extends nn.Module {
   /** idx [B, T] int64 -> logits [B, T, vocab]; with targets also the mean cross-entropy loss. */
   forward(idx: Tensor, targets?: Tensor): { logits: Tensor; loss?: Tensor } {
     const [b, t] = idx.shape as [number, number];
-    let x = this.wte.forward(idx).add(this.wpe.forward(torch.arange(t)));
+    let x = this.wte.forward(idx).add(this.wpe.forward(torch.arange(t, { device: idx.device })));
     for (const block of this.h) x = block.forward(x);
     const logits = this.lm_head.forward(this.ln_f.forward(x));
     if (!targets) return { logits };

@@ -83,6 +83,9 @@ test('gradcheck: reductions', () => {
     check('prod', ([x]) => x!.prod(1), [pos]);
     check('cumsum', ([x]) => x!.cumsum(1), [a]);
     check('cumprod', ([x]) => x!.cumprod(1), [pos]);
+    check('amin', ([x]) => x!.amin([0, 1]), [a]);
+    check('sort', ([x]) => x!.sort(1, true).values, [a]);
+    check('clamp with tensor bounds', ([x, lo]) => x!.clamp(lo!, 0.8), [a, vals([4], -0.5, 0, 60)]);
   });
 });
 
@@ -123,6 +126,8 @@ test('gradcheck: linear algebra, normalisation, losses, embedding, dropout', () 
     check('mm', ([p, q]) => p!.mm(q!.t()), [x, w]);
     check('bmm', ([p, q]) => p!.bmm(q!), [vals([2, 3, 4], -1, 1, 12), vals([2, 4, 2], -1, 1, 13)]);
     check('einsum', ([p, q]) => torch.einsum('ij,kj->ik', p!, q!), [x, w]);
+    check('outer', ([p, q]) => torch.outer(p!, q!), [bias, vals([3], -1, 1, 61)]);
+    check('repeatInterleave', ([p]) => p!.repeatInterleave(2, 1), [x]);
     check('linear', ([p, q, r]) => F.linear(p!, q!, r!), [x, w, bias]);
     check('softmax', ([p]) => p!.softmax(1), [x]);
     check('logSoftmax', ([p]) => p!.logSoftmax(0), [x]);

@@ -57,3 +57,10 @@ test('a GPT block stack gives the same loss and gradients as PyTorch (1e-5 relat
     model.dispose();
   }
 });
+
+test('without a Python that imports torch the reference checks fail with a clear message', () => {
+  assert.throws(
+    () => torch.testing.findTorchPythonAmong(['/nonexistent/python3']),
+    /no Python interpreter with PyTorch found \(tried \/nonexistent\/python3\).*python3-torch.*L2M_PYTHON/,
+  );
+});

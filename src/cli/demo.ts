@@ -55,7 +55,7 @@ class TinyTransformer extends nn.Module {
     this.head = new nn.Linear(cfg.dModel, cfg.vocab);
   }
   forward(idx: Tensor): Tensor {
-    let x = this.tok.forward(idx).add(this.pos.forward(torch.arange(idx.size(1))));
+    let x = this.tok.forward(idx).add(this.pos.forward(torch.arange(idx.size(1), { device: idx.device })));
     for (const b of this.blocks) x = b.forward(x);
     return this.head.forward(this.ln_f.forward(x));
   }

@@ -341,7 +341,18 @@ export class Tensor implements Disposable {
   sign(): Tensor {
     return wrap(native.sign(this.handle));
   }
-  clamp(min?: number | null, max?: number | null): Tensor {
+  /** Clamps into [min, max]; either bound may be omitted (null), a number, or a broadcastable tensor. */
+  clamp(min?: number | Tensor | null, max?: number | Tensor | null): Tensor {
+    if (min instanceof Tensor || max instanceof Tensor) {
+      const lo = typeof min === 'number' ? fullLikeScalar(this, min) : min;
+      const hi = typeof max === 'number' ? fullLikeScalar(this, max) : max;
+      try {
+        return wrap(native.clampTensor(this.handle, lo?.handle, hi?.handle));
+      } finally {
+        if (lo !== min) lo?.dispose();
+        if (hi !== max) hi?.dispose();
+      }
+    }
     return wrap(native.clamp(this.handle, min ?? undefined, max ?? undefined));
   }
   /** Linear interpolation this + weight * (end - this). */
@@ -690,6 +701,10 @@ export class Tensor implements Disposable {
 /** A tensor or a number, as the addon takes it. */
 export function arg(v: TensorOrScalar): Handle | Scalar {
   return v instanceof Tensor ? v.handle : v;
+}
+
+function fullLikeScalar(t: Tensor, v: number): Tensor {
+  return new Tensor(native.full([], v, t.dtype, t.device), false);
 }
 
 export function wrap(h: Handle): Tensor {

@@ -65,22 +65,25 @@ export function gradcheck(fn: (xs: Tensor[]) => Tensor, inputs: Tensor[], opts: 
 let pythonCache: string | undefined;
 
 /**
- * A Python interpreter that imports torch: L2M_PYTHON, then Debian's /usr/bin/python3, then
- * python3 on PATH. Throws a clear error when none does.
+ * A Python interpreter that imports torch: L2M_PYTHON when set (and only it), else Debian's
+ * /usr/bin/python3, then python3 on PATH. Throws a clear error when none does.
  */
 export function findTorchPython(): string {
   if (pythonCache !== undefined) return pythonCache;
-  const candidates = [process.env.L2M_PYTHON, '/usr/bin/python3', 'python3'].filter((c): c is string => !!c);
+  const explicit = process.env.L2M_PYTHON;
+  pythonCache = findTorchPythonAmong(explicit ? [explicit] : ['/usr/bin/python3', 'python3']);
+  return pythonCache;
+}
+
+/** The first candidate interpreter that can `import torch`; throws naming all candidates otherwise. */
+export function findTorchPythonAmong(candidates: string[]): string {
   for (const c of candidates) {
     const r = spawnSync(c, ['-c', 'import torch, sys; sys.stdout.write(torch.__version__)'], { encoding: 'utf8' });
-    if (r.status === 0) {
-      pythonCache = c;
-      return c;
-    }
+    if (r.status === 0) return c;
   }
   throw new Error(
-    `no Python interpreter with PyTorch found (tried ${candidates.join(', ')}): install Debian's python3-torch ` +
-      '(`apt-get install python3-torch python3-numpy`) or set L2M_PYTHON to an interpreter that can `import torch`',
+    `no Python interpreter with PyTorch found (tried ${candidates.join(', ')}): the PyTorch reference checks need one. ` +
+      'Install Debian\'s python3-torch (`apt-get install python3-torch python3-numpy`) or set L2M_PYTHON to an interpreter that can `import torch`.',
   );
 }
 
