@@ -234,3 +234,18 @@ test('ZIP64 records (as files over 4 GiB need them) are written so that numpy an
     npz.close();
   }
 });
+
+test('returns-to-go accumulate in float32 from the episode end, bit-equal to the original (np.cumsum of float32)', needsNumpy, () => {
+  const rewards = Float32Array.from({ length: 200 }, (_, i) => Math.fround(Math.sin(i) * 3.7 + 0.123456));
+  const ds = buildDataset(
+    { task: 'reach-v2', domain: 'metaworld', observation: { kind: 'padded', dim: 1 }, action: { dim: 1, low: [-1], high: [1] }, collector: { kind: 'test', settings: {} }, seed: 0 },
+    { states: new Float32Array(200), actions: new Float32Array(200), rewards, terminals: new Uint8Array(200), timeouts: new Uint8Array(200), episodeLengths: Int32Array.of(200), episodeSeeds: Float64Array.of(0) },
+  );
+  const out = python(`
+import numpy as np, json
+x = np.array(${JSON.stringify([...rewards])}, dtype=np.float32)
+# discount_cumsum_np(x, 1) from the original src/buffers/buffer_utils.py
+rtg = np.flip(np.cumsum(np.flip(x, 0)) * 1 ** np.arange(0, x.shape[0]), 0).astype(np.float32)
+print(json.dumps(rtg.tolist()))`);
+  assert.deepEqual([...ds.returnsToGo], JSON.parse(out));
+});

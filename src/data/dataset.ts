@@ -6,7 +6,8 @@
  *   states          float32 [N, obs_dim]  native layout (metadata.observation says how it maps to 204-d)
  *   actions         float32 [N, act_dim]  the action applied (clipped to the action space)
  *   rewards         float32 [N]
- *   returns_to_go   float32 [N]           undiscounted sum of the episode's rewards from t on (unscaled)
+ *   returns_to_go   float32 [N]           undiscounted sum of the episode's rewards from t on (unscaled,
+ *                                         accumulated in float32 from the episode's end as the original)
  *   dones           bool    [N]           last step of an episode (terminal, time limit or end of data)
  *   terminals       bool    [N]           the MDP ended
  *   timeouts        bool    [N]           the time limit was reached
@@ -114,9 +115,10 @@ export function buildDataset(desc: DatasetDescription, cols: EpisodeColumns): Da
     const a = offsets[e];
     const b = offsets[e + 1];
     dones[b - 1] = 1;
+    // Summed backwards in float32, as the original's `discount_cumsum_np` (np.cumsum of float32 rewards).
     let acc = 0;
     for (let i = b - 1; i >= a; i--) {
-      acc += cols.rewards[i];
+      acc = Math.fround(acc + cols.rewards[i]);
       returnsToGo[i] = acc;
       timesteps[i] = i - a;
     }
