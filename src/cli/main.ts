@@ -14,6 +14,7 @@ program.addCommand((await import('./data.ts')).dataCommand());
 program.addCommand((await import('./train.ts')).pretrainCommand());
 program.addCommand((await import('./train.ts')).evalCommand());
 program.addCommand((await import('./demo.ts')).demoCommand());
+program.addCommand((await import('./rl.ts')).rlCommand());
 
 try {
   await program.parseAsync(process.argv);
