@@ -7,8 +7,9 @@
  * Built-in kinds, by `PolicySpec` (a plain object, so worker processes can rebuild the policy):
  *   `scripted`: the task's scripted expert with the noise schedule (Meta-World);
  *   `random`:   uniform actions over the action space;
- *   `auto`:     `scripted` where the task has an expert, else `random` (DMControl until SAC lands).
- * Other kinds (SAC) register a factory with `registerCollectPolicy`.
+ *   `auto`:     `scripted` where the task has an expert, else `random`;
+ *   `sac`:      a SAC agent trained while collecting: the dataset is its replay buffer (`src/rl/`).
+ * Other kinds register a factory with `registerCollectPolicy`.
  */
 import { scriptedPolicy } from '../envs/policies.ts';
 import { taskEntry } from '../envs/registry.ts';
@@ -45,7 +46,16 @@ export interface CollectPolicy extends Policy {
 /** Serialisable description of a collection policy. */
 export type PolicySpec = { kind: 'scripted'; schedule?: NoiseSchedule } | { kind: 'random' } | { kind: string; [key: string]: unknown };
 
-export type PolicyFactory = (spec: PolicySpec, task: string, env: Env) => Promise<CollectPolicy> | CollectPolicy;
+/** The collection run a policy is made for (learning policies keep their own state beside the dataset). */
+export interface CollectRun {
+  out: string;
+  seed: number;
+  episodes: number;
+  resume?: boolean;
+  force?: boolean;
+}
+
+export type PolicyFactory = (spec: PolicySpec, task: string, env: Env, run?: CollectRun) => Promise<CollectPolicy> | CollectPolicy;
 
 const factories = new Map<string, PolicyFactory>();
 
@@ -58,10 +68,10 @@ export function collectPolicyKinds(): string[] {
   return [...factories.keys()];
 }
 
-export async function makeCollectPolicy(spec: PolicySpec, task: string, env: Env): Promise<CollectPolicy> {
+export async function makeCollectPolicy(spec: PolicySpec, task: string, env: Env, run?: CollectRun): Promise<CollectPolicy> {
   const f = factories.get(spec.kind);
   if (!f) throw new Error(`unknown collection policy '${spec.kind}' (known: ${collectPolicyKinds().join(', ')})`);
-  return f(spec, task, env);
+  return f(spec, task, env, run);
 }
 
 function checkBounded(space: BoxSpace, what: string): void {
@@ -124,7 +134,9 @@ registerCollectPolicy('scripted', async (spec, task, env) => {
 });
 
 /** `auto`: the task's scripted expert with the noise schedule if it has one (Meta-World), else random. */
-registerCollectPolicy('auto', async (spec, task, env) => {
+registerCollectPolicy('auto', async (spec, task, env, run) => {
   const entry = await taskEntry(task);
-  return makeCollectPolicy({ ...spec, kind: entry.scriptedPolicy ? 'scripted' : 'random' }, task, env);
+  return makeCollectPolicy({ ...spec, kind: entry.scriptedPolicy ? 'scripted' : 'random' }, task, env, run);
 });
+/** `sac`: a SAC agent learning while it collects; the dataset is its replay buffer (src/rl/sac-collect.ts). */
+registerCollectPolicy('sac', async (spec, task, env, run) => (await import('../rl/sac-collect.ts')).sacCollectPolicy(spec, task, env, run));

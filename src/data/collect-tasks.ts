@@ -38,7 +38,7 @@ export interface CollectTasksResult {
 export async function runTask(task: string, job: TaskJob, hooks: { onEpisode?(e: EpisodeSummary): void; shouldStop?(): boolean } = {}): Promise<CollectResult> {
   const env = await makeEnv(task, { obsLayout: 'flat', maxEpisodeSteps: job.maxEpisodeSteps });
   try {
-    const policy = await makeCollectPolicy(job.policy, task, env);
+    const policy = await makeCollectPolicy(job.policy, task, env, { out: job.out, seed: job.seed, episodes: job.episodes, resume: job.resume, force: job.force });
     return await collect(task, policy, { ...job, env, onEpisode: hooks.onEpisode, shouldStop: hooks.shouldStop });
   } finally {
     env.close();

@@ -1,0 +1,102 @@
+/**
+ * The `sac` collection policy: a SAC agent that learns while `collect` runs it, so the dataset is the
+ * agent's replay buffer, every transition it experienced in order, as in the original's DMControl
+ * data (1M transitions per task = `--episodes 1000` of 1000 steps). Acting, updates and seeds are
+ * those of `trainSac` (`SacLearner`), so `l2m data collect --policy sac --seed S` stores exactly the
+ * replay buffer of `l2m rl train-sac --seed S` with as many steps.
+ *
+ * Resuming: after every episode the agent (networks, optimisers, counters, and the final observation
+ * of each episode, which the dataset does not store) is checkpointed into `<out>/<task>.sac/`, in
+ * two alternating slots so one always matches the dataset's committed episodes, whatever moment a
+ * run was killed at. On resume the replay buffer is rebuilt from the committed episodes.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as torch from '../torch/index.ts';
+import type { CollectPolicy, CollectRun, PolicySpec } from '../data/collect-policy.ts';
+import { partialDir, readPartial } from '../data/episode-writer.ts';
+import type { Env } from '../envs/types.ts';
+import { hasSacCheckpoint, loadSacCheckpoint, readSacCheckpointInfo, saveSacCheckpoint } from './checkpoint.ts';
+import type { SacConfig } from './sac-config.ts';
+import { SacLearner } from './sac-learner.ts';
+
+export interface SacCollectSpec {
+  kind: 'sac';
+  /** SAC hyper-parameters to override (see `SacConfigSchema`). */
+  config?: Partial<SacConfig>;
+}
+
+/** Where the agent's state lives beside the dataset. */
+export function sacStateDir(out: string, task: string): string {
+  return path.join(out, `${task}.sac`);
+}
+
+export function sacCollectPolicy(spec: PolicySpec, task: string, env: Env, run: CollectRun | undefined): CollectPolicy {
+  if (!run) throw new Error(`sac policy (${task}): needs the collection run (out, seed, episodes) to size its replay buffer and keep its state`);
+  if (env.observationSpace.shape.length !== 1) throw new Error(`${task}: the sac policy needs flat observations (obsLayout 'flat')`);
+  const config = (spec as Partial<SacCollectSpec>).config ?? {};
+  const obsDim = env.observationSpace.shape[0]!;
+  const learner = new SacLearner({ task, seed: run.seed, obsDim, actionSpace: env.actionSpace, config, capacity: run.episodes * env.maxEpisodeSteps });
+  const stateDir = sacStateDir(run.out, task);
+  const slot = (episodes: number): string => path.join(stateDir, episodes % 2 === 0 ? 'even' : 'odd');
+  const finalObs: Float32Array[] = [];
+  let started = false;
+  let episodeSteps = 0;
+
+  /** Restores the agent after `episodes` committed episodes and refills the buffer from them. */
+  const restore = (episodes: number): void => {
+    const dir = [slot(episodes), slot(episodes + 1)].find((d) => hasSacCheckpoint(d) && readSacCheckpointInfo(d).counters.episodes === episodes);
+    if (!dir) throw new Error(`${stateDir}: no SAC agent checkpoint after episode ${episodes}, so this collection cannot resume exactly (use --force to start over)`);
+    const { extra } = loadSacCheckpoint(dir, learner, { withReplay: false });
+    const saved = extra.final_obs;
+    try {
+      if (!saved || saved.shape[0] !== episodes) throw new Error(`${dir}: final observations missing or not ${episodes} x ${obsDim}`);
+      const flat = saved.toFloat32Array();
+      for (let e = 0; e < episodes; e++) finalObs.push(flat.slice(e * obsDim, (e + 1) * obsDim));
+    } finally {
+      torch.dispose(extra);
+    }
+    const ds = readPartial(partialDir(run.out, task));
+    const { buffer, scaler } = learner;
+    const A = buffer.actDim;
+    for (let e = 0; e < episodes; e++) {
+      const [begin, end] = [ds.episodeOffsets[e]!, ds.episodeOffsets[e + 1]!];
+      for (let t = begin; t < end; t++) {
+        const next = t + 1 < end ? ds.states.subarray((t + 1) * obsDim, (t + 2) * obsDim) : finalObs[e]!;
+        const last = t + 1 === end;
+        buffer.add(ds.states.subarray(t * obsDim, (t + 1) * obsDim), scaler.fromEnv(ds.actions.subarray(t * A, (t + 1) * A)), ds.rewards[t]!, next, ds.terminals[t] === 1, last && ds.terminals[t] !== 1);
+      }
+    }
+    if (buffer.added !== learner.steps) throw new Error(`${dir}: the agent saw ${learner.steps} steps but the dataset's first ${episodes} episodes hold ${buffer.added}`);
+  };
+
+  return {
+    info: { kind: 'sac', settings: { config: learner.config, seed: run.seed, obsLayout: 'flat' } },
+    beginEpisode(ctx) {
+      if (!started) {
+        started = true;
+        if (ctx.episode > 0) restore(ctx.episode);
+        else fs.rmSync(stateDir, { recursive: true, force: true }); // a fresh collection
+      }
+      if (ctx.episode !== learner.episodes) throw new Error(`sac policy (${task}): episode ${ctx.episode} begun after ${learner.episodes} (episodes must run in order)`);
+      learner.beginEpisode(ctx.rng);
+      episodeSteps = 0;
+    },
+    act(obs) {
+      return Float64Array.from(learner.act(obs));
+    },
+    observe(t) {
+      episodeSteps++;
+      const end = t.terminated || t.truncated || episodeSteps >= env.maxEpisodeSteps;
+      learner.observe(t.obs, t.action, t.reward, t.nextObs, t.terminated, end && !t.terminated);
+      if (!end) return;
+      finalObs.push(Float32Array.from(t.nextObs));
+      torch.tidy(() => {
+        const flat = new Float32Array(finalObs.length * obsDim);
+        finalObs.forEach((o, e) => flat.set(o, e * obsDim));
+        const tensors = { final_obs: torch.tensor(flat, { shape: [finalObs.length, obsDim] }) };
+        saveSacCheckpoint(slot(learner.episodes), learner, { withReplay: false, tensors, meta: { episodes: learner.episodes } });
+      });
+    },
+  };
+}
