@@ -41,10 +41,10 @@ export class NpzFile {
   }
 
   /** Raw stored bytes of array `key` (its whole `.npy`), for checksums. */
-  npyBytes(key: string): Buffer {
+  npyBytes(key: string, opts: { verifyCrc?: boolean } = {}): Buffer {
     const entry = this.zip.entry(`${key}.npy`);
     if (!entry) throw new Error(`${this.path}: missing key '${key}'`);
-    return this.zip.read(entry);
+    return this.zip.read(entry, opts);
   }
 
   close(): void {
