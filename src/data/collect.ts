@@ -82,7 +82,6 @@ export async function collect(task: string, policy: Policy | CollectPolicy, opts
   try {
     const settings = { episodes, seed, maxEpisodeSteps: env.maxEpisodeSteps, policy: pi.info };
     const desc = describeDataset(task, env, { kind: pi.info.kind, settings: { ...pi.info.settings, episodes, maxEpisodeSteps: env.maxEpisodeSteps } }, seed);
-    const info = { domain: desc.domain };
     if (opts.resume && !opts.force && fs.existsSync(final)) {
       const meta = readDatasetMeta(final);
       if (meta.counts.episodes !== episodes || meta.seed !== seed) {
@@ -94,7 +93,7 @@ export async function collect(task: string, policy: Policy | CollectPolicy, opts
       fs.rmSync(partialDir(opts.out, task), { recursive: true, force: true }); // left over if killed while finishing
       return { task, path: final, episodes, transitions: meta.counts.transitions, skipped: true, stopped: false };
     }
-    const withSuccess = info.domain === 'metaworld';
+    const withSuccess = desc.domain === 'metaworld';
     const writer = EpisodeWriter.open(opts.out, desc, settings, { resume: opts.resume, force: opts.force, withSuccess });
     let stopped = false;
     try {

@@ -231,11 +231,3 @@ export function readPartial(dir: string): Dataset {
     },
   );
 }
-
-/** Committed episode count of `<out>/<task>`: from the final file's metadata or the partial manifest. */
-export function collectionProgress(out: string, task: string): { done: boolean; episodes: number } | undefined {
-  if (fs.existsSync(finalPath(out, task))) return { done: true, episodes: -1 };
-  const dir = partialDir(out, task);
-  if (fs.existsSync(path.join(dir, MANIFEST))) return { done: false, episodes: readManifest(dir).episodes };
-  return undefined;
-}

@@ -2,7 +2,7 @@
 export { loadDataset, loadTaskDatasets, readDatasetMeta, saveDataset, buildDataset, episodeCount, transitionCount } from './dataset.ts';
 export type { Dataset, DatasetMeta, DatasetDescription, EpisodeColumns, LoadOptions } from './dataset.ts';
 export { TrajectorySampler, REWARD_SCALE, DOMAIN_ORDER, type Batch, type SamplerOptions, type SamplerState } from './sampler.ts';
-export { MODEL_STATE_DIM, MODEL_ACTION_DIM, modelStateIndex, expandState, layoutDim, type ObservationLayout } from './layout.ts';
+export { MODEL_STATE_DIM, MODEL_ACTION_DIM, modelStateIndex, layoutDim, type ObservationLayout } from './layout.ts';
 export { ACTION_BINS, ACTION_PAD_TOKEN, actionToken, tokenToAction } from './action-tokens.ts';
 export { collect, describeDataset, type CollectOptions, type CollectResult, type EpisodeSummary } from './collect.ts';
 export { collectTasks, runTask, type CollectTasksOptions, type TaskJob } from './collect-tasks.ts';

@@ -64,10 +64,3 @@ export function isPrefixLayout(index: Int32Array): boolean {
   for (let i = 0; i < index.length; i++) if (index[i] !== i) return false;
   return true;
 }
-
-/** Writes stored observation `obs` (row `row` of a [N, dim] array) into a zeroed 204-d `out` at `outOffset`. */
-export function expandState(index: Int32Array, obs: Float32Array, row: number, out: Float32Array, outOffset: number): void {
-  const dim = index.length;
-  const src = row * dim;
-  for (let i = 0; i < dim; i++) out[outOffset + index[i]] = obs[src + i];
-}
