@@ -197,6 +197,12 @@ test('backward, grad accumulation, detach, noGrad, enableGrad, inferenceMode, au
     const inf = torch.inferenceMode(() => x.mul(2));
     assert.equal(inf.requiresGrad, false);
     assert.deepEqual(inf.toArray(), [2, 4, 6]);
+    // A causal mask first built (and cached) inside inference mode still works for training later.
+    const q = torch.randn([1, 1, 7, 2]);
+    torch.inferenceMode(() => F.scaledDotProductAttention(q, q, q, { causal: true }));
+    const qg = q.clone().requiresGrad_();
+    F.scaledDotProductAttention(qg, qg, qg, { causal: true }).sum().backward();
+    assert.deepEqual(qg.grad!.shape, [1, 1, 7, 2]);
     assert.throws(() => torch.noGrad(() => { throw new Error('inside'); }), /inside/);
     assert.equal(torch.isGradEnabled(), true, 'grad mode restored after a throw');
     const [gx] = torch.grad(x.pow(3).sum(), [x]);

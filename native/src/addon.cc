@@ -355,8 +355,10 @@ L2M_FN(setGradEnabled) {
 
 // Inference mode guards nest like the JS calls that open and close them.
 static std::vector<std::unique_ptr<c10::InferenceMode>> inferenceGuards;
+// enterInferenceMode(enabled = true): enabled = false opens a scope where inference mode is off.
 L2M_FN(enterInferenceMode) {
-  inferenceGuards.push_back(std::make_unique<c10::InferenceMode>(true));
+  bool enabled = info.Length() == 0 || info[0].IsUndefined() || boolArg(info, 0);
+  inferenceGuards.push_back(std::make_unique<c10::InferenceMode>(enabled));
   return info.Env().Undefined();
 }
 L2M_FN(exitInferenceMode) {

@@ -50,6 +50,16 @@ export function inferenceMode<T>(fn: () => T): T {
   }
 }
 
+/** Runs fn with inference mode off, even inside inferenceMode (for tensors that must outlive it, e.g. caches). */
+export function outsideInferenceMode<T>(fn: () => T): T {
+  native.enterInferenceMode(false);
+  try {
+    return fn();
+  } finally {
+    native.exitInferenceMode();
+  }
+}
+
 /**
  * Gradients of outputs with respect to inputs, like torch.autograd.grad; an input the outputs do
  * not depend on gets null.

@@ -3,6 +3,7 @@ import { native } from './native.ts';
 import { Tensor, wrap, type Reduction } from './tensor.ts';
 import { ones } from './creation.ts';
 import { keep } from './scope.ts';
+import { outsideInferenceMode } from './autograd.ts';
 import type { Device, DType } from './dtype.ts';
 
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
@@ -138,9 +139,13 @@ export function causalMask(qLen: number, kLen: number, device: Device = 'cpu'): 
   const key = `${qLen},${kLen},${device}`;
   let m = causalMasks.get(key);
   if (m === undefined || m.isDisposed) {
-    const all = ones([qLen, kLen], { dtype: 'bool', device });
-    m = keep(all.triu(kLen - qLen + 1));
-    all.dispose();
+    // Built outside inference mode: a cached mask made there could never be used in training.
+    m = outsideInferenceMode(() => {
+      const all = ones([qLen, kLen], { dtype: 'bool', device });
+      const upper = keep(all.triu(kLen - qLen + 1));
+      all.dispose();
+      return upper;
+    });
     if (causalMasks.size > 256) {
       for (const old of causalMasks.values()) old.dispose();
       causalMasks.clear();

@@ -30,7 +30,7 @@ export {
   type NestedArray,
 } from './creation.ts';
 export { cat, stack, where, maximum, minimum, matmul, bmm, outer, einsum, pow, multinomial, bernoulli } from './ops.ts';
-export { noGrad, enableGrad, inferenceMode, isGradEnabled, setGradEnabled, grad, clipGradNorm_ } from './autograd.ts';
+export { noGrad, enableGrad, inferenceMode, outsideInferenceMode, isGradEnabled, setGradEnabled, grad, clipGradNorm_ } from './autograd.ts';
 export { manualSeed } from './random.ts';
 export { setNumThreads, getNumThreads, setBlasThreads, getBlasThreads } from './threads.ts';
 export { cuda, defaultDevice, libtorchVersion } from './device.ts';
