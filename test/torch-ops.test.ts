@@ -264,3 +264,30 @@ test('use after dispose fails clearly', () => {
   assert.throws(() => torch.ones([2]).add(a), /tensor used after dispose\(\)/);
   a.dispose(); // twice is harmless
 });
+
+test('thread settings: defaults from the core count, overridable by env and API', async () => {
+  const os = await import('node:os');
+  const { spawnSync } = await import('node:child_process');
+  const cores = os.availableParallelism();
+  const script = "import * as t from './src/torch/index.ts'; console.log(JSON.stringify([t.getNumThreads(), t.getBlasThreads()]));";
+  const run = (env: Record<string, string>): number[] => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, ...env } });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as number[];
+  };
+  const env = { L2M_THREADS: '', L2M_BLAS_THREADS: '', OPENBLAS_NUM_THREADS: '' };
+  const [intra, blas] = run(env);
+  assert.equal(intra, cores <= 2 ? 1 : cores);
+  if (blas !== -1) assert.equal(blas, cores, 'BLAS threads = cores');
+  const [intra2, blas2] = run({ ...env, L2M_THREADS: '3', L2M_BLAS_THREADS: '1' });
+  assert.equal(intra2, 3);
+  if (blas2 !== -1) assert.equal(blas2, 1);
+  const bad = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, L2M_THREADS: 'many' } });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /L2M_THREADS must be a positive integer, got 'many'/);
+  const before = torch.getNumThreads();
+  torch.setNumThreads(2);
+  assert.equal(torch.getNumThreads(), 2);
+  torch.setNumThreads(before);
+  assert.throws(() => torch.setNumThreads(0), /positive integer/);
+});
