@@ -45,7 +45,8 @@ function cxx11Abi(libdir) {
 
 const where = locate();
 const what = process.argv[2];
-const cudaLibs = ['torch_cuda', 'c10_cuda'].filter((n) => has(where.libdir, n));
+// CUDA builds: torch_cuda (split into torch_cuda_cu + torch_cuda_cpp in some 1.x releases) and c10_cuda.
+const cudaLibs = ['torch_cuda', 'torch_cuda_cu', 'torch_cuda_cpp', 'c10_cuda'].filter((n) => has(where.libdir, n));
 switch (what) {
   case 'include':
     console.log(where.includes.join(' '));
