@@ -2,7 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { ACTION_PAD_TOKEN, actionToken } from '../src/data/action-tokens.ts';
+import { MINMAX_64 } from '../src/model/action-tokenizer.ts';
+
+const ACTION_PAD_TOKEN = MINMAX_64.padToken;
+const actionToken = (a: number): number => MINMAX_64.encode(a);
 import { buildDataset, type Dataset } from '../src/data/dataset.ts';
 import type { ObservationLayout } from '../src/data/layout.ts';
 import { TrajectorySampler, type Batch } from '../src/data/sampler.ts';
@@ -186,5 +189,5 @@ test('action tokens: hand-derived edges', () => {
   // 0.031249998 + 1 rounds to 1.03125 in float32, as in PyTorch: the upper bin.
   assert.equal(actionToken(Math.fround(0.031249998)), 33);
   assert.ok(Object.is(actionToken(-1.01), 0)); // trunc(-0.32) is -0: returned as +0
-  assert.equal(actionToken(NaN), 0);
+  assert.throws(() => actionToken(NaN), /NaN/);
 });

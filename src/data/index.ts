@@ -3,7 +3,7 @@ export { loadDataset, loadTaskDatasets, readDatasetMeta, saveDataset, buildDatas
 export type { Dataset, DatasetMeta, DatasetDescription, EpisodeColumns, LoadOptions } from './dataset.ts';
 export { TrajectorySampler, REWARD_SCALE, DOMAIN_ORDER, type Batch, type SamplerOptions, type SamplerState } from './sampler.ts';
 export { MODEL_STATE_DIM, MODEL_ACTION_DIM, modelStateIndex, layoutDim, type ObservationLayout } from './layout.ts';
-export { ACTION_BINS, ACTION_PAD_TOKEN, actionToken, tokenToAction } from './action-tokens.ts';
+export { ActionTokenizer, MINMAX_64 } from '../model/action-tokenizer.ts';
 export { collect, describeDataset, type CollectOptions, type CollectResult, type EpisodeSummary } from './collect.ts';
 export { collectTasks, runTask, type CollectTasksOptions, type TaskJob } from './collect-tasks.ts';
 export { registerCollectPolicy, makeCollectPolicy, noisyExpertPolicy, randomCollectPolicy, type CollectPolicy, type PolicySpec, type EpisodeContext, type Transition } from './collect-policy.ts';

@@ -15,13 +15,14 @@
 import crypto from 'node:crypto';
 import type { Domain } from '../envs/types.ts';
 import { Rng } from '../envs/rng.ts';
-import { ACTION_PAD_TOKEN, actionToken } from './action-tokens.ts';
+import { MINMAX_64 } from '../model/action-tokenizer.ts';
+import { REWARD_SCALE } from '../envs/targets.ts';
 import { episodeCount, type Dataset } from './dataset.ts';
 import { MODEL_ACTION_DIM, MODEL_STATE_DIM, isPrefixLayout, modelStateIndex } from './layout.ts';
 import { deriveSeed } from './seeds.ts';
 
 /** Reward scale per domain (`configs/env_params/multi_domain_mtdmc.yaml`). */
-export const REWARD_SCALE: Readonly<Record<Domain, number>> = { metaworld: 200, dmc: 100 };
+export { REWARD_SCALE } from '../envs/targets.ts';
 /** Order in which domains take turns. */
 export const DOMAIN_ORDER: readonly Domain[] = ['metaworld', 'dmc'];
 
@@ -242,7 +243,7 @@ export class TrajectorySampler {
           out.timesteps[pos] = 0;
           out.attentionMask[pos] = 0;
           for (let d = 0; d < A; d++) {
-            out.actionTokens[aBase + d] = ACTION_PAD_TOKEN;
+            out.actionTokens[aBase + d] = MINMAX_64.padToken;
             out.actionMask[aBase + d] = 0;
           }
           continue;
@@ -256,7 +257,7 @@ export class TrajectorySampler {
           if (d < actDim) {
             const a = ds.actions[row * actDim + d];
             out.actions[aBase + d] = a;
-            out.actionTokens[aBase + d] = actionToken(a);
+            out.actionTokens[aBase + d] = MINMAX_64.encode(a);
             out.actionMask[aBase + d] = 1;
           } else {
             out.actionTokens[aBase + d] = ACTION_BINS_HALF;
@@ -274,4 +275,4 @@ export class TrajectorySampler {
 }
 
 /** Token of a padded action dimension (value 0.0). */
-const ACTION_BINS_HALF = actionToken(0);
+const ACTION_BINS_HALF = MINMAX_64.zeroToken;

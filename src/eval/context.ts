@@ -52,7 +52,7 @@ export class EpisodeContext {
       if (!Number.isFinite(v)) throw new Error(`EpisodeContext: observation of env ${i} has a non-finite value at index ${j}`);
       this.states[row + j] = v;
     }
-    this.tokens.fill(this.tokenizer.encode(0), (i * K + k) * maxActDim, (i * K + k + 1) * maxActDim);
+    this.tokens.fill(this.tokenizer.zeroToken, (i * K + k) * maxActDim, (i * K + k + 1) * maxActDim);
     this.rtg[i * K + k] = returnToGo;
     this.rewards[i * K + k] = 0;
     this.timesteps[i * K + k] = timestep;
