@@ -44,6 +44,7 @@ export function demoCommand(): Command {
     .description('collect Meta-World data, pre-train a small Decision Transformer, evaluate it, and write a results table and plots')
     .option('--tasks <names>', 'Meta-World tasks or sets, comma-separated', d.tasks.join(','))
     .option('--episodes <n>', 'scripted-expert episodes collected per task', positiveInt, d.episodes)
+    .option('--noise-schedule <spec>', "noise schedule of the collected data: 'expert' (noise-free), 'replay' (poor to expert, as a replay buffer), or JSON knots", d.noiseSchedule)
     .option('--updates <n>', 'pre-training updates', positiveInt, d.updates)
     .option('--eval-episodes <n>', 'evaluation episodes per task', positiveInt, d.evalEpisodes)
     .option('--data <dir>', 'dataset folder (reused when the datasets exist)', d.dataDir)
@@ -52,13 +53,13 @@ export function demoCommand(): Command {
     .option('--seed <n>', 'seed', (v) => Number(v), d.seed)
     .option('--fresh', 'start the run over instead of resuming an interrupted one')
     .option('--assets <dir>', 'MuJoCo asset directory')
-    .action(async (o: { tasks: string; episodes: number; updates: number; evalEpisodes: number; data: string; out: string; name: string; seed: number; fresh?: boolean; assets?: string }) => {
+    .action(async (o: { tasks: string; episodes: number; noiseSchedule: string; updates: number; evalEpisodes: number; data: string; out: string; name: string; seed: number; fresh?: boolean; assets?: string }) => {
       if (o.assets) setAssetDir(o.assets);
       const started = performance.now();
       const progress = new Progress(Boolean(process.stdout.isTTY));
       const collected = new Map<string, number>();
       const { result, files } = await runDemo(
-        { tasks: o.tasks.split(','), episodes: o.episodes, updates: o.updates, evalEpisodes: o.evalEpisodes, dataDir: o.data, outDir: o.out, name: o.name, seed: o.seed, fresh: o.fresh },
+        { tasks: o.tasks.split(','), episodes: o.episodes, noiseSchedule: o.noiseSchedule, updates: o.updates, evalEpisodes: o.evalEpisodes, dataDir: o.data, outDir: o.out, name: o.name, seed: o.seed, fresh: o.fresh },
         {
           onStage: (s) => {
             progress.stop();

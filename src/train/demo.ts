@@ -8,16 +8,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { collectTasks } from '../data/collect-tasks.ts';
 import { finalPath } from '../data/episode-writer.ts';
+import { readDatasetMeta } from '../data/dataset.ts';
 import { resolveTasks } from '../envs/registry.ts';
 import { parsePretrainConfig, type PretrainConfig } from './config.ts';
 import { pretrain, type PretrainHooks, type PretrainResult } from './pretrain.ts';
 import { lossCurveSvg, taskScoresSvg } from '../eval/plots.ts';
 import { markdownTable } from '../eval/report.ts';
 import { writeFileAtomic } from '../data/atomic.ts';
+import { parseNoiseSchedule } from '../data/noise-schedule.ts';
 
 export interface DemoOptions {
   tasks: string[];
   episodes: number;
+  /** Scripted-expert noise schedule of the collected data (a preset name or JSON knots, as `l2m data collect`). */
+  noiseSchedule: string;
   updates: number;
   evalEpisodes: number;
   dataDir: string;
@@ -29,11 +33,12 @@ export interface DemoOptions {
 }
 
 export const DEMO_DEFAULTS: DemoOptions = {
-  tasks: ['reach-v2', 'push-v2', 'drawer-close-v2', 'button-press-topdown-v2'],
-  episodes: 100,
-  updates: 1200,
+  tasks: ['reach-v2', 'drawer-close-v2', 'button-press-topdown-v2'],
+  episodes: 50,
+  noiseSchedule: 'expert',
+  updates: 1500,
   evalEpisodes: 10,
-  dataDir: 'data/demo',
+  dataDir: 'data/demo-expert',
   outDir: 'runs',
   name: 'demo',
   seed: 0,
@@ -45,9 +50,9 @@ export function demoConfig(o: DemoOptions, tasks: string[]): PretrainConfig {
       name: o.name,
       seed: o.seed,
       outDir: o.outDir,
-      model: { nLayer: 3, nHead: 4, dModel: 128, dropout: 0.1, contextLength: 5, maxEpisodeLength: 1000 },
+      model: { nLayer: 2, nHead: 4, dModel: 128, dropout: 0.1, contextLength: 5, maxEpisodeLength: 1000 },
       data: { dir: o.dataDir, tasks },
-      train: { steps: o.updates, batchSize: 64, lr: 3e-4, minLr: 1e-5, warmupSteps: Math.min(100, Math.floor(o.updates / 10)), weightDecay: 0.01, gradClip: 0.25, logEvery: 20, checkpointEvery: 200 },
+      train: { steps: o.updates, batchSize: 64, lr: 1e-3, minLr: 1e-6, warmupSteps: Math.min(100, Math.floor(o.updates / 10)), weightDecay: 0.01, gradClip: 0.25, logEvery: 20, checkpointEvery: 200 },
       eval: { every: 0, episodes: o.evalEpisodes, atEnd: true },
     },
     'demo settings',
@@ -61,15 +66,22 @@ export interface DemoHooks extends PretrainHooks {
 
 export async function runDemo(o: DemoOptions, hooks: DemoHooks = {}): Promise<{ result: PretrainResult; files: string[] }> {
   const tasks = await resolveTasks(o.tasks);
+  const schedule = parseNoiseSchedule(o.noiseSchedule);
+  for (const t of tasks.filter((t) => fs.existsSync(finalPath(o.dataDir, t)))) {
+    const settings = readDatasetMeta(finalPath(o.dataDir, t)).collector.settings;
+    if (JSON.stringify(settings.schedule) !== JSON.stringify(schedule)) {
+      throw new Error(`${finalPath(o.dataDir, t)} was collected with another noise schedule than '${o.noiseSchedule}': pass --data <another folder>, or delete it`);
+    }
+  }
   const missing = tasks.filter((t) => !fs.existsSync(finalPath(o.dataDir, t)));
   if (missing.length > 0) {
-    hooks.onStage?.(`collecting ${o.episodes} scripted-expert episodes (noise schedule 'replay') for ${missing.join(', ')} into ${o.dataDir}`);
+    hooks.onStage?.(`collecting ${o.episodes} scripted-expert episodes (noise schedule '${o.noiseSchedule}') for ${missing.join(', ')} into ${o.dataDir}`);
     const run = await collectTasks(missing, {
       out: o.dataDir,
       episodes: o.episodes,
       seed: o.seed,
       resume: true,
-      policy: { kind: 'scripted' },
+      policy: { kind: 'scripted', schedule },
       workers: Math.max(1, Math.min(missing.length, os.availableParallelism())),
       onEpisode: (e) => hooks.onCollectEpisode?.(e.task, e.episode + 1, o.episodes),
     });
@@ -81,6 +93,9 @@ export async function runDemo(o: DemoOptions, hooks: DemoHooks = {}): Promise<{ 
   const runDir = path.resolve(o.outDir, o.name);
   if (o.fresh) fs.rmSync(runDir, { recursive: true, force: true });
   const resume = fs.existsSync(path.join(runDir, 'config.json'));
+  if (resume && fs.readFileSync(path.join(runDir, 'config.json'), 'utf8') !== JSON.stringify(cfg, null, 2) + '\n') {
+    throw new Error(`${runDir} holds a run with other settings: pass --fresh to start it over, or --name <another name>`);
+  }
   hooks.onStage?.(`${resume ? 'resuming' : 'pre-training'} a ${cfg.model.nLayer}-layer, width-${cfg.model.dModel} Decision Transformer for ${o.updates} updates (batch ${cfg.train.batchSize}) in ${runDir}`);
   const result = await pretrain(cfg, { resume, hooks });
   const files: string[] = [];
