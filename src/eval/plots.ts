@@ -37,7 +37,7 @@ export function taskScoresSvg(report: EvalReport, title = 'evaluation'): Promise
     data: { values: report.tasks.map((t) => ({ task: t.task, domain: t.domain, score: t.score })) },
     mark: 'bar',
     encoding: {
-      y: { field: 'task', type: 'nominal', sort: null, title: null },
+      y: { field: 'task', type: 'nominal', sort: null, title: null, axis: { labelLimit: 300 } },
       x: { field: 'score', type: 'quantitative', title: 'success rate (final step) / normalised score', scale: { domain: [0, 1] } },
       color: { field: 'domain', type: 'nominal' },
     },
