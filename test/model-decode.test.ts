@@ -23,8 +23,8 @@ test('the MinMax tokenizer matches the original: floor bins over [-1, 1], lower-
   for (let t = 0; t < 64; t++) assert.equal(tok.encode(tok.decode(t)), t, `round trip of token ${t}`);
 });
 
-test('cached decoding gives the same actions as one full pass per action dimension', () => {
-  const cfg: DTConfig = { ...PAPER_CONFIG, nLayer: 3, nHead: 4, dModel: 64, dInner: 256, maxEpisodeLength: 300, nPositions: 8 };
+for (const actionPositionEmbedding of [false, true]) test(`cached decoding gives the same actions as one full pass per action dimension (action-dimension embedding ${actionPositionEmbedding ? 'on' : 'off'})`, () => {
+  const cfg: DTConfig = { ...PAPER_CONFIG, nLayer: 3, nHead: 4, dModel: 64, dInner: 256, maxEpisodeLength: 300, nPositions: 8, actionPositionEmbedding };
   torch.manualSeed(3);
   const model = new DecisionTransformer(cfg);
   // Sharpen the head so that argmax ties are impossible and different contexts give different actions.

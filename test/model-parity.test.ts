@@ -14,10 +14,10 @@ function relError(a: torch.Tensor, b: torch.Tensor): number {
   return torch.tidy(() => a.sub(b).abs().max().item() / Math.max(b.abs().max().item(), 1e-6));
 }
 
-test('the Decision Transformer gives the same loss and gradients as a PyTorch implementation (1e-5 relative)', () => {
+for (const actionPositionEmbedding of [false, true]) test(`the Decision Transformer gives the same loss and gradients as a PyTorch implementation (1e-5 relative; action-dimension embedding ${actionPositionEmbedding ? 'on' : 'off'})`, () => {
   const python = torch.testing.findTorchPython();
   assert.ok(python);
-  const cfg: DTConfig = { ...PAPER_CONFIG, nLayer: 2, nHead: 4, dModel: 64, dInner: 256, dropout: 0, maxEpisodeLength: 200, nPositions: 16 };
+  const cfg: DTConfig = { ...PAPER_CONFIG, nLayer: 2, nHead: 4, dModel: 64, dInner: 256, dropout: 0, maxEpisodeLength: 200, nPositions: 16, actionPositionEmbedding };
   torch.manualSeed(11);
   const model = new DecisionTransformer(cfg);
   torch.noGrad(() => {
@@ -36,7 +36,9 @@ test('the Decision Transformer gives the same loss and gradients as a PyTorch im
     const loss = model.loss(x, actionMask);
     loss.backward();
     const ref = torch.loadSafetensors(outFile);
-    assert.deepEqual(Array.from(model.namedParameters(), ([n]) => n), JSON.parse(ref.metadata.names!) as string[]);
+    const names = Array.from(model.namedParameters(), ([n]) => n);
+    assert.deepEqual(names, JSON.parse(ref.metadata.names!) as string[]);
+    assert.equal(names.includes('embed_act_pos.weight'), actionPositionEmbedding);
     const refLoss = ref.tensors.loss!.item();
     assert.ok(Math.abs(loss.item() - refLoss) <= 1e-5 * Math.abs(refLoss), `loss ${loss.item()} vs PyTorch ${refLoss}`);
     for (const [name, p] of model.namedParameters()) {

@@ -44,7 +44,7 @@ export function demoCommand(): Command {
     .description('collect Meta-World data, pre-train a small Decision Transformer, evaluate it, and write a results table and plots')
     .option('--tasks <names>', 'Meta-World tasks or sets, comma-separated', d.tasks.join(','))
     .option('--episodes <n>', 'scripted-expert episodes collected per task', positiveInt, d.episodes)
-    .option('--noise-schedule <spec>', "noise schedule of the collected data: 'expert' (noise-free), 'replay' (poor to expert, as a replay buffer), or JSON knots", d.noiseSchedule)
+    .option('--noise-schedule <spec>', "noise schedule of the collected data: 'noisy-expert' (expert + Gaussian noise σ 0.1), 'expert' (noise-free), 'replay' (poor to expert, as a replay buffer), or JSON knots", d.noiseSchedule)
     .option('--updates <n>', 'pre-training updates', positiveInt, d.updates)
     .option('--eval-episodes <n>', 'evaluation episodes per task', positiveInt, d.evalEpisodes)
     .option('--data <dir>', 'dataset folder (reused when the datasets exist)', d.dataDir)

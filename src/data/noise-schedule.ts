@@ -33,6 +33,9 @@ export const DEFAULT_NOISE_SCHEDULE: NoiseSchedule = [
 export const NOISE_PRESETS: Readonly<Record<string, NoiseSchedule>> = {
   replay: DEFAULT_NOISE_SCHEDULE,
   expert: [{ at: 0, std: 0, randomProb: 0 }],
+  // Every episode near-expert with a little Gaussian noise (σ = 0.1 on [-1, 1]): the off-path states
+  // that a cloned policy needs to learn recoveries from, without the replay buffer's failures.
+  'noisy-expert': [{ at: 0, std: 0.05, randomProb: 0 }],
   random: [{ at: 0, std: 0, randomProb: 1 }],
   uniform: [
     { at: 0, std: 0.5, randomProb: 0.5 },
@@ -51,7 +54,7 @@ export function validateSchedule(s: unknown, where = 'noise schedule'): NoiseSch
 }
 
 /**
- * Parses `--noise-schedule`: a preset name (`replay`, `expert`, `random`, `uniform`), inline JSON
+ * Parses `--noise-schedule`: a preset name (`replay`, `expert`, `noisy-expert`, `random`, `uniform`), inline JSON
  * (`[{"at":0,"std":1,"randomProb":1},...]`), or a path to a JSON file holding such a list.
  */
 export function parseNoiseSchedule(spec: string): NoiseSchedule {

@@ -73,7 +73,7 @@ export class EpisodeContext {
   }
 
   /** The windows as model inputs, left-padded to K (padded timesteps: zeros, timestep 0, padding token). */
-  toInputs(): DTInputs {
+  toInputs(transformStates?: (states: Float32Array, realRows: Uint8Array) => void): DTInputs {
     const { numEnvs: n, contextLength: K, stateDim, maxActDim } = this.shape;
     const states = new Float32Array(n * K * stateDim);
     const tokens = new Int32Array(n * K * maxActDim).fill(this.tokenizer.padToken);
@@ -91,6 +91,7 @@ export class EpisodeContext {
       timesteps.set(this.timesteps.subarray(i * K, i * K + len), i * K + pad);
       mask.fill(1, i * K + pad, (i + 1) * K);
     }
+    transformStates?.(states, mask);
     return {
       states: torch.tensor(states, { shape: [n, K, stateDim] }),
       actionTokens: torch.tensor(tokens, { shape: [n, K, maxActDim], dtype: 'int64' }),

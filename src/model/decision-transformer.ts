@@ -28,6 +28,13 @@ export interface DTConfig extends GPT2Config {
   maxEpisodeLength: number;
   /** Rows of GPT-2's position table (only row 0 is used; 1024 as in HF's config). */
   nPositions: number;
+  /**
+   * Adds a learned embedding of the action dimension (`embed_act_pos`, the original's `a_pos_embds`) to
+   * each action token. Off in the paper's model, whose action tokens carry no dimension index: a
+   * position-free GPT-2 must then infer which dimension it is decoding from the causal mask alone,
+   * which small models trained briefly fail to learn (they cycle the dimensions; see docs/pretraining.md).
+   */
+  actionPositionEmbedding?: boolean;
 }
 
 /** The paper's configuration: 6 layers, 12 heads, width 768, context 5 (44.5M parameters with its untrained heads). */
@@ -44,6 +51,7 @@ export const PAPER_CONFIG: DTConfig = {
   contextLength: 5,
   maxEpisodeLength: 1000,
   nPositions: 1024,
+  actionPositionEmbedding: false,
 };
 
 /** One context window as tensors. Shapes: B windows of K timesteps. */
@@ -67,6 +75,8 @@ export class DecisionTransformer extends nn.Module {
   embed_state: torch.nn.Linear;
   embed_return: torch.nn.Linear;
   embed_action: torch.nn.Embedding;
+  /** Present only with `actionPositionEmbedding`: one row per action dimension. */
+  embed_act_pos?: torch.nn.Embedding;
   embed_reward: torch.nn.Linear;
   embed_ln: torch.nn.LayerNorm;
   wpe: torch.nn.Embedding;
@@ -86,6 +96,7 @@ export class DecisionTransformer extends nn.Module {
     this.embed_state = new nn.Linear(cfg.stateDim, d);
     this.embed_return = new nn.Linear(1, d);
     this.embed_action = new nn.Embedding(cfg.actionBins + 1, d, { paddingIdx: cfg.actionBins });
+    if (cfg.actionPositionEmbedding) this.embed_act_pos = new nn.Embedding(cfg.maxActDim, d);
     this.embed_reward = new nn.Linear(1, d);
     this.embed_ln = new nn.LayerNorm(d, cfg.layerNormEps);
     this.wpe = new nn.Embedding(cfg.nPositions, d);
@@ -108,7 +119,8 @@ export class DecisionTransformer extends nn.Module {
       const time = this.embed_timestep.forward(x.timesteps).unsqueeze(2); // [B, K, 1, d]
       const s = this.embed_state.forward(x.states).unsqueeze(2);
       const R = this.embed_return.forward(x.returnsToGo.unsqueeze(-1)).unsqueeze(2);
-      const a = this.embed_action.forward(x.actionTokens); // [B, K, A, d]
+      let a = this.embed_action.forward(x.actionTokens); // [B, K, A, d]
+      if (this.embed_act_pos) a = a.add(this.embed_act_pos.weight);
       const r = this.embed_reward.forward(x.rewards.unsqueeze(-1)).unsqueeze(2);
       const tokens = torch.cat([s, R, a, r], 2).add(time); // [B, K, 3 + A, d]
       const e = this.embed_ln.forward(tokens.view([B, K * this.tokensPerStep, this.cfg.dModel]));
@@ -182,5 +194,6 @@ function validateConfig(cfg: DTConfig): void {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`DecisionTransformer config: ${k} must be a positive integer, got ${String(v)}`);
   }
   if (cfg.dModel % cfg.nHead !== 0) throw new Error(`DecisionTransformer config: dModel ${cfg.dModel} is not divisible by nHead ${cfg.nHead}`);
+  if (cfg.actionPositionEmbedding !== undefined && typeof cfg.actionPositionEmbedding !== 'boolean') throw new Error(`DecisionTransformer config: actionPositionEmbedding must be true or false, got ${String(cfg.actionPositionEmbedding)}`);
   if (!(cfg.dropout >= 0 && cfg.dropout < 1)) throw new Error(`DecisionTransformer config: dropout must be in [0, 1), got ${cfg.dropout}`);
 }

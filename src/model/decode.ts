@@ -67,7 +67,9 @@ function decodeCached(model: DecisionTransformer, x: DTInputs, actDim: number): 
       const realKey = torch.zeros([B, 1], { dtype: 'bool' });
       for (let i = 1; i < actDim; i++) {
         const prev = torch.tensor(Int32Array.from({ length: B }, (_, b) => out[b * actDim + i - 1]!), { dtype: 'int64' });
-        const e = model.embed_ln.forward(model.embed_action.forward(prev).add(lastTime)).add(bias).unsqueeze(1); // [B, 1, d]
+        let a = model.embed_action.forward(prev);
+        if (model.embed_act_pos) a = a.add(model.embed_act_pos.weight.select(0, i - 1));
+        const e = model.embed_ln.forward(a.add(lastTime)).add(bias).unsqueeze(1); // [B, 1, d]
         padMask = torch.cat([padMask, realKey], 1);
         const hi = model.transform(e, padMask, caches);
         argmaxTokens(model.action_head.forward(hi.select(1, 0)), out, actDim, i);

@@ -25,6 +25,8 @@ export const modelSchema = z
     contextLength: positiveInt.default(PAPER_CONFIG.contextLength),
     maxEpisodeLength: positiveInt.default(PAPER_CONFIG.maxEpisodeLength),
     nPositions: positiveInt.default(PAPER_CONFIG.nPositions),
+    /** Learned action-dimension embedding (the original's `a_pos_embds`; off in the paper's model). */
+    actionPositionEmbedding: z.boolean().default(false),
   })
   .strict();
 
@@ -43,6 +45,11 @@ export const pretrainSchema = z
         dir: z.string(),
         /** Task names and set names (MT40, DMC10, ...). */
         tasks: z.array(z.string()).min(1),
+        /**
+         * Standardise states per domain with the training data's mean and std (the original's `norm_obs`;
+         * off in the paper's run). Saved with the checkpoint and applied again at evaluation.
+         */
+        normalizeStates: z.boolean().default(false),
       })
       .strict(),
     train: z
@@ -73,6 +80,8 @@ export const pretrainSchema = z
         /** Tasks to evaluate (default: the training tasks). */
         tasks: z.array(z.string()).optional(),
         workers: z.number().int().nonnegative().optional(),
+        /** Episodes run at once per domain (default 64); more run in rounds. */
+        concurrentEnvs: positiveInt.optional(),
         /** Evaluate at the end of training. */
         atEnd: z.boolean().default(true),
       })

@@ -33,12 +33,12 @@ export interface DemoOptions {
 }
 
 export const DEMO_DEFAULTS: DemoOptions = {
-  tasks: ['reach-v2', 'drawer-close-v2', 'button-press-topdown-v2'],
+  tasks: ['drawer-open-v2', 'door-close-v2', 'button-press-topdown-v2'],
   episodes: 50,
-  noiseSchedule: 'expert',
-  updates: 1500,
+  noiseSchedule: 'noisy-expert',
+  updates: 2000,
   evalEpisodes: 10,
-  dataDir: 'data/demo-expert',
+  dataDir: 'data/demo-noisy-expert',
   outDir: 'runs',
   name: 'demo',
   seed: 0,
@@ -50,9 +50,10 @@ export function demoConfig(o: DemoOptions, tasks: string[]): PretrainConfig {
       name: o.name,
       seed: o.seed,
       outDir: o.outDir,
-      model: { nLayer: 2, nHead: 4, dModel: 128, dropout: 0.1, contextLength: 5, maxEpisodeLength: 1000 },
-      data: { dir: o.dataDir, tasks },
-      train: { steps: o.updates, batchSize: 64, lr: 1e-3, minLr: 1e-6, warmupSteps: Math.min(100, Math.floor(o.updates / 10)), weightDecay: 0.01, gradClip: 0.25, logEvery: 20, checkpointEvery: 200 },
+      // The small-model settings of configs/small-mt10.yaml (docs/pretraining.md says why).
+      model: { nLayer: 2, nHead: 4, dModel: 128, dropout: 0.1, contextLength: 5, maxEpisodeLength: 1000, actionPositionEmbedding: true },
+      data: { dir: o.dataDir, tasks, normalizeStates: true },
+      train: { steps: o.updates, batchSize: 64, lr: 1e-3, minLr: 1e-5, warmupSteps: Math.min(200, Math.floor(o.updates / 10)), weightDecay: 0.01, gradClip: 0.25, logEvery: 20, checkpointEvery: 200 },
       eval: { every: 0, episodes: o.evalEpisodes, atEnd: true },
     },
     'demo settings',

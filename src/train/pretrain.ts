@@ -14,6 +14,7 @@ import { DecisionTransformer, type DTConfig } from '../model/decision-transforme
 import { loadDataset, type Dataset } from '../data/dataset.ts';
 import { finalPath } from '../data/episode-writer.ts';
 import { TrajectorySampler, type Batch, type SamplerState } from '../data/sampler.ts';
+import { StateNormalizer } from '../data/state-norm.ts';
 import { resolveTasks } from '../envs/registry.ts';
 import { setAssetDir } from '../envs/mujoco.ts';
 import { evaluate, type EvalReport } from '../eval/evaluate.ts';
@@ -69,16 +70,21 @@ export function adamwGroups(model: torch.nn.Module, weightDecay: number): Array<
   ];
 }
 
-/** The sampler's typed arrays as model inputs. */
-export function batchToInputs(b: Batch): { x: import('../model/decision-transformer.ts').DTInputs; actionMask: torch.Tensor } {
+/** The sampler's typed arrays as model inputs (states standardised first when a normaliser is given). */
+export function batchToInputs(b: Batch, stateNorm?: StateNormalizer): { x: import('../model/decision-transformer.ts').DTInputs; actionMask: torch.Tensor } {
   const B = b.batchSize;
   const K = b.contextLength;
+  let states = b.states;
+  if (stateNorm) {
+    states = Float32Array.from(b.states);
+    stateNorm.apply(b.domain, states, b.attentionMask);
+  }
   const A = b.actions.length / (B * K);
   const mask = new Uint8Array(b.attentionMask.length);
   for (let i = 0; i < mask.length; i++) mask[i] = b.attentionMask[i]! ? 1 : 0;
   return {
     x: {
-      states: torch.tensor(b.states, { shape: [B, K, b.states.length / (B * K)] }),
+      states: torch.tensor(states, { shape: [B, K, states.length / (B * K)] }),
       actionTokens: torch.tensor(b.actionTokens, { shape: [B, K, A], dtype: 'int64' }),
       returnsToGo: torch.tensor(b.returnsToGo, { shape: [B, K] }),
       rewards: torch.tensor(b.rewards, { shape: [B, K] }),
@@ -126,6 +132,7 @@ export async function pretrain(cfg: PretrainConfig, opts: { resume?: boolean; ho
   const { tasks, datasets } = await loadTaskDatasets(cfg.data.dir, cfg.data.tasks);
   const evalTasks = await resolveTasks(cfg.eval.tasks ?? tasks);
   const sampler = new TrajectorySampler(datasets, { batchSize: cfg.train.batchSize, contextLength: cfg.model.contextLength, seed: cfg.seed });
+  const stateNorm = cfg.data.normalizeStates ? StateNormalizer.fromDatasets(datasets) : undefined;
 
   torch.manualSeed(cfg.seed);
   const model = new DecisionTransformer(modelConfig(cfg));
@@ -148,7 +155,7 @@ export async function pretrain(cfg: PretrainConfig, opts: { resume?: boolean; ho
   let lastEval: EvalReport | undefined;
   const runEval = async (): Promise<EvalReport> => {
     hooks.onEvalStart?.(update);
-    const report = await evaluate(model, { tasks: evalTasks, episodes: cfg.eval.episodes, seed: cfg.seed * 1000 + update, workers: cfg.eval.workers });
+    const report = await evaluate(model, { tasks: evalTasks, episodes: cfg.eval.episodes, seed: cfg.seed * 1000 + update, workers: cfg.eval.workers, concurrentEnvs: cfg.eval.concurrentEnvs, stateNorm });
     log.eval(update, report);
     hooks.onEval?.(update, report);
     return report;
@@ -165,7 +172,7 @@ export async function pretrain(cfg: PretrainConfig, opts: { resume?: boolean; ho
         const batch = sampler.next();
         assertFiniteBatch(batch, update);
         lossSum += torch.tidy(() => {
-          const { x, actionMask } = batchToInputs(batch);
+          const { x, actionMask } = batchToInputs(batch, stateNorm);
           const loss = model.loss(x, actionMask);
           loss.div(cfg.train.accumulation).backward();
           return loss.item();
@@ -189,7 +196,7 @@ export async function pretrain(cfg: PretrainConfig, opts: { resume?: boolean; ho
         windowCount = 0;
       }
       if (update % cfg.train.checkpointEvery === 0 || update === cfg.train.steps) {
-        writeTrainCheckpoint(ckptDir, { model, optimizer, scheduler, meta: { update, sampler: sampler.state(), config: cfg } });
+        writeTrainCheckpoint(ckptDir, { model, optimizer, scheduler, meta: { update, sampler: sampler.state(), config: cfg, ...(stateNorm ? { stateNorm: stateNorm.toJSON() } : {}) } });
       }
       if (cfg.eval.every > 0 && update % cfg.eval.every === 0 && update < cfg.train.steps) lastEval = await runEval();
     }

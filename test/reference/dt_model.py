@@ -44,6 +44,8 @@ class DT(nn.Module):
         self.embed_state = nn.Linear(c["stateDim"], d)
         self.embed_return = nn.Linear(1, d)
         self.embed_action = nn.Embedding(c["actionBins"] + 1, d, padding_idx=c["actionBins"])
+        if c.get("actionPositionEmbedding"):
+            self.embed_act_pos = nn.Embedding(c["maxActDim"], d)
         self.embed_reward = nn.Linear(1, d)
         self.embed_ln = nn.LayerNorm(d, eps=c["layerNormEps"])
         self.wpe = nn.Embedding(c["nPositions"], d)
@@ -58,6 +60,8 @@ class DT(nn.Module):
         time = self.embed_timestep(timesteps)
         toks = [self.embed_state(states) + time, self.embed_return(rtg[..., None]) + time]
         a = self.embed_action(action_tokens)
+        if self.c.get("actionPositionEmbedding"):
+            a = a + self.embed_act_pos.weight
         toks += [a[:, :, i] + time for i in range(A)]
         toks.append(self.embed_reward(rewards[..., None]) + time)
         x = torch.stack(toks, dim=2).reshape(B, K * T, -1)  # timestep-major interleaving
