@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { makeEnv } from '../src/envs/registry.ts';
+import { MAX_ENVS_PER_THREAD } from '../src/envs/mujoco.ts';
 import { VectorEnv, type BatchStep } from '../src/envs/vector.ts';
 
 const TASKS = ['reach-v2', 'push-v2', 'drawer-open-v2'];
@@ -111,4 +112,17 @@ it('rejects wrong action blocks and unknown tasks (also inside a worker)', async
   }
   await assert.rejects(VectorEnv.create({ tasks: ['reach-v2', 'no-such-task'], workers: 2 }), /unknown task 'no-such-task'/);
   await assert.rejects(VectorEnv.create({ tasks: [] }), /at least one task/);
+});
+
+it(`keeps at most ${MAX_ENVS_PER_THREAD} envs in one thread (one wasm memory), adding workers beyond that`, async () => {
+  const tasks = new Array<string>(MAX_ENVS_PER_THREAD + 1).fill('cartpole-balance');
+  await assert.rejects(VectorEnv.create({ tasks, workers: 0 }), new RegExp(`${MAX_ENVS_PER_THREAD + 1} envs in this thread exceed the ${MAX_ENVS_PER_THREAD}`));
+  const v = await VectorEnv.create({ tasks, workers: 1, maxEpisodeSteps: 3 });
+  try {
+    assert.equal(v.workerCount, 2);
+    const obs = await v.reset();
+    assert.equal(obs.length, tasks.length * v.obsDim);
+  } finally {
+    await v.close();
+  }
 });

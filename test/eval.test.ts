@@ -52,6 +52,9 @@ test('evaluation rolls out every task, reports per-task and aggregate scores, an
     const b = await run();
     assert.deepEqual(a.tasks.map((t) => t.task), ['reach-v2', 'cartpole-swingup']);
     assert.deepEqual(a.tasks.map((t) => t.returns), b.tasks.map((t) => t.returns), 'same seed, same returns');
+    const oneAtATime = await evaluate(model, { tasks: ['reach-v2', 'cartpole-swingup'], episodes: 2, seed: 3, workers: 0, maxEpisodeSteps: 12, concurrentEnvs: 1 });
+    assert.deepEqual(oneAtATime.tasks.map((t) => t.returns), a.tasks.map((t) => t.returns), 'episodes run in rounds are seeded as in one batch');
+    assert.equal(oneAtATime.envSteps, a.envSteps);
     const mw = a.tasks[0]!;
     assert.equal(mw.domain, 'metaworld');
     assert.ok(mw.successRate !== undefined && mw.successRate >= 0 && mw.successRate <= 1);
@@ -66,6 +69,7 @@ test('evaluation rolls out every task, reports per-task and aggregate scores, an
     assert.ok(model.training, 'the model is back in training mode');
     await assert.rejects(evaluate(model, { tasks: ['nope-v2'], episodes: 1 }), /unknown task 'nope-v2'/);
     await assert.rejects(evaluate(model, { tasks: ['reach-v2'], episodes: 0 }), /episodes must be a positive integer/);
+    await assert.rejects(evaluate(model, { tasks: ['reach-v2'], episodes: 1, concurrentEnvs: 0 }), /concurrentEnvs must be a positive integer/);
   } finally {
     model.dispose();
   }

@@ -64,17 +64,18 @@ export function evalCommand(): Command {
     .requiredOption('--tasks <names>', 'tasks and sets, comma-separated (e.g. reach-v2,push-v2 or CW10)')
     .option('--episodes <n>', 'episodes per task', positiveInt, 10)
     .option('--seed <n>', 'environment seed', (v) => Number(v), 0)
-    .option('--workers <n>', 'environment worker threads (default: one per core)', (v) => Number(v))
+    .option('--workers <n>', 'environment worker threads (default: one per core, more for over 32 envs per core)', (v) => Number(v))
+    .option('--concurrent-envs <n>', 'episodes run at once per domain; more run in rounds (default 64)', positiveInt)
     .option('--max-steps <n>', "steps per episode (default: the domain's)", positiveInt)
     .option('--uncached', 'decode with one full pass per action dimension (the original), not the key/value cache')
     .option('--assets <dir>', 'MuJoCo asset directory')
     .option('--json', 'print one JSON object')
-    .action(async (o: { checkpoint: string; tasks: string; episodes: number; seed: number; workers?: number; maxSteps?: number; uncached?: boolean; assets?: string; json?: boolean }) => {
+    .action(async (o: { checkpoint: string; tasks: string; episodes: number; seed: number; workers?: number; concurrentEnvs?: number; maxSteps?: number; uncached?: boolean; assets?: string; json?: boolean }) => {
       if (o.assets) setAssetDir(o.assets);
       const tasks = await resolveTasks(o.tasks);
-      const { model, update, checkpoint } = loadDecisionTransformer(o.checkpoint);
+      const { model, update, checkpoint, stateNorm } = loadDecisionTransformer(o.checkpoint);
       try {
-        const report = await evaluate(model, { tasks, episodes: o.episodes, seed: o.seed, workers: o.workers, maxEpisodeSteps: o.maxSteps, cached: !o.uncached });
+        const report = await evaluate(model, { tasks, episodes: o.episodes, seed: o.seed, workers: o.workers, concurrentEnvs: o.concurrentEnvs, maxEpisodeSteps: o.maxSteps, cached: !o.uncached, stateNorm });
         if (o.json) {
           console.log(JSON.stringify({ checkpoint, update, episodes: o.episodes, mean_score: report.meanScore, iqm_score: report.iqmScore, by_domain: report.byDomain, env_steps: report.envSteps, seconds: report.seconds, tasks: report.tasks }));
         } else {

@@ -30,14 +30,17 @@ export function assetDir(): string {
 }
 
 let mujocoPromise: Promise<Mujoco> | undefined;
+/** While compiling, the module's error output is collected here (it names what went wrong) instead of printed. */
+let capturedErrors: string[] | null = null;
 
 /** The MuJoCo wasm module of this thread (loaded on first use, about 150 ms). */
 export function getMujoco(): Promise<Mujoco> {
-  mujocoPromise ??= (async () => {
-    // Emscripten prints load errors with console.error; keep them and re-throw with context below.
-    const mj = await loadMujoco();
-    return mj;
-  })();
+  mujocoPromise ??= (loadMujoco as (m?: object) => Promise<Mujoco>)({
+    printErr: (text: string) => {
+      if (capturedErrors) capturedErrors.push(text);
+      else console.error(text);
+    },
+  });
   return mujocoPromise;
 }
 
@@ -105,20 +108,35 @@ export async function loadModel(relPath: string, patch?: (xml: string) => string
   return compile(mj, memFile, hostFile);
 }
 
+/**
+ * The WebAssembly build addresses at most 2 GiB per thread, and a Meta-World env (its own model with
+ * meshes, plus its data arena) takes about 36 MB of it: a few dozen envs fill one thread.
+ */
+export class WasmMemoryError extends Error {
+  constructor(hostFile: string) {
+    super(`MuJoCo ran out of WebAssembly memory (2 GiB per thread) loading ${hostFile}: too many environments in one thread; spread them over more worker threads (VectorEnv keeps at most ${MAX_ENVS_PER_THREAD} per thread) or run fewer at once`);
+    this.name = 'WasmMemoryError';
+  }
+}
+
+/** Environments `VectorEnv` puts in one thread: 32 Meta-World envs take about 1.2 GB of the 2 GiB a wasm instance can address. */
+export const MAX_ENVS_PER_THREAD = 32;
+
 function compile(mj: Mujoco, memFile: string, hostFile: string): MjModel {
   let model: MjModel;
-  const origError = console.error;
   const captured: string[] = [];
-  console.error = (...args: unknown[]) => captured.push(args.map(String).join(' '));
+  capturedErrors = captured;
   try {
     model = mj.MjModel.loadFromXML(memFile);
   } catch (err) {
     const name = (err as { name?: string })?.name ?? String(err);
+    if (captured.some((c) => c.includes('Cannot enlarge memory'))) throw new WasmMemoryError(hostFile);
     throw new Error(`MuJoCo could not compile ${hostFile} (${name}${captured.length ? ': ' + captured.join('; ') : ''}); a referenced include, mesh or texture may be missing or malformed`);
   } finally {
-    console.error = origError;
+    capturedErrors = null;
   }
   if (!model) {
+    if (captured.some((c) => c.includes('Cannot enlarge memory'))) throw new WasmMemoryError(hostFile);
     throw new Error(`MuJoCo could not load ${hostFile}${captured.length ? ': ' + captured.join('; ') : ''}`);
   }
   return model;

@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { assetDir } from './mujoco.ts';
+import { assetDir, MAX_ENVS_PER_THREAD } from './mujoco.ts';
 import { EnvBatch, type BatchShape, type BatchStep } from './vector-batch.ts';
 import type { WorkerCommand } from './vector-worker.ts';
 
@@ -18,7 +18,10 @@ export interface VectorEnvOptions {
   /** Env i is seeded with `seed + i` (default 0). */
   seed?: number;
   maxEpisodeSteps?: number;
-  /** Worker threads (0: step in this thread; default 0). At most one per env. */
+  /**
+   * Worker threads (0: step in this thread; default 0). At most one per env, and at least enough that no
+   * thread holds more than `MAX_ENVS_PER_THREAD` envs (each thread has its own 2 GiB wasm memory).
+   */
   workers?: number;
 }
 
@@ -116,8 +119,12 @@ export class VectorEnv {
     if (n === 0) throw new Error('VectorEnv needs at least one task');
     const seed = opts.seed ?? 0;
     const seeds = opts.tasks.map((_, i) => seed + i);
-    const workers = Math.min(opts.workers ?? 0, n);
-    if (!Number.isInteger(workers) || workers < 0) throw new Error(`VectorEnv: workers must be a non-negative integer, got ${opts.workers}`);
+    const requested = opts.workers ?? 0;
+    if (!Number.isInteger(requested) || requested < 0) throw new Error(`VectorEnv: workers must be a non-negative integer, got ${opts.workers}`);
+    if (requested === 0 && n > MAX_ENVS_PER_THREAD) {
+      throw new Error(`VectorEnv: ${n} envs in this thread exceed the ${MAX_ENVS_PER_THREAD} one wasm memory holds; use workers > 0 (they are spread ${MAX_ENVS_PER_THREAD} per thread at most)`);
+    }
+    const workers = requested === 0 ? 0 : Math.min(Math.max(requested, Math.ceil(n / MAX_ENVS_PER_THREAD)), n);
     if (workers === 0) {
       const batch = await EnvBatch.create({ tasks: opts.tasks, seeds, maxEpisodeSteps: opts.maxEpisodeSteps });
       return new VectorEnv([...opts.tasks], batch, [], batch.shape());
@@ -143,6 +150,11 @@ export class VectorEnv {
       shape.actHigh.push(...c.shape.actHigh);
     }
     return new VectorEnv([...opts.tasks], null, chunks, shape);
+  }
+
+  /** Worker threads stepping the envs (0: this thread). */
+  get workerCount(): number {
+    return this.chunks.length;
   }
 
   /** The default number of workers for this machine: one per core, at most one per env. */

@@ -1,7 +1,8 @@
 /**
  * Evaluation rollouts of a Decision Transformer, conditioned on the original's target returns:
  * R_0 = target / rewardScale, then R_(t+1) = min(R_t - r_t / rewardScale, R_0). All episodes of all
- * tasks of a domain run as one batch of environments (spread over worker threads), decoded together.
+ * tasks of a domain run as batches of environments (up to `concurrentEnvs` at once, spread over worker
+ * threads), decoded together.
  * Meta-World reports success read at the final step (as the original) and at any step; DMControl the
  * return and the data-normalised score.
  */
@@ -10,11 +11,13 @@ import { ActionTokenizer } from '../model/action-tokenizer.ts';
 import type { DecisionTransformer } from '../model/decision-transformer.ts';
 import { decodeActionTokens } from '../model/decode.ts';
 import { VectorEnv } from '../envs/vector.ts';
+import { MAX_ENVS_PER_THREAD } from '../envs/mujoco.ts';
 import { taskEntry } from '../envs/registry.ts';
 import { REWARD_SCALE, targetReturn } from '../envs/targets.ts';
 import { hasNormalizedScore, normalizedScore } from '../envs/dmc/scores.ts';
 import type { Domain } from '../envs/types.ts';
 import { EpisodeContext } from './context.ts';
+import type { StateNormalizer } from '../data/state-norm.ts';
 import { interquartileMean, mean, std } from './metrics.ts';
 
 export interface EvalOptions {
@@ -22,12 +25,16 @@ export interface EvalOptions {
   episodes: number;
   /** Env j of the batch is seeded seed + j. */
   seed?: number;
-  /** Worker threads for the environments (default: one per core). */
+  /** Worker threads for the environments (default: one per core, more when a round has over 32 envs per core). */
   workers?: number;
+  /** Episodes of a domain run at once (default `DEFAULT_CONCURRENT_ENVS`); more are run in rounds. */
+  concurrentEnvs?: number;
   /** Override the domain's episode length (200 Meta-World, 1000 DMControl). */
   maxEpisodeSteps?: number;
   /** Use the key/value cache when decoding (default true). */
   cached?: boolean;
+  /** The state standardisation the model was trained with (from its checkpoint); none by default. */
+  stateNorm?: StateNormalizer;
   /** Called after every environment step of a domain batch. */
   onStep?: (domain: Domain, step: number, maxSteps: number) => void;
 }
@@ -97,33 +104,74 @@ export async function evaluate(model: DecisionTransformer, opts: EvalOptions): P
   return report;
 }
 
+/** Environments of one domain run at once by default: decoding batches well, and bounded memory (about 36 MB per Meta-World env). */
+export const DEFAULT_CONCURRENT_ENVS = 64;
+
 async function evaluateDomain(model: DecisionTransformer, domain: Domain, tasks: string[], opts: EvalOptions): Promise<{ results: TaskResult[]; envSteps: number }> {
   const envTasks = tasks.flatMap((t) => new Array<string>(opts.episodes).fill(t));
   const n = envTasks.length;
-  const scale = REWARD_SCALE[domain];
-  const envs = await VectorEnv.create({
-    tasks: envTasks,
-    seed: opts.seed ?? 0,
-    maxEpisodeSteps: opts.maxEpisodeSteps,
-    workers: opts.workers ?? VectorEnv.defaultWorkers(n),
+  let perRound = opts.concurrentEnvs ?? DEFAULT_CONCURRENT_ENVS;
+  if (!Number.isInteger(perRound) || perRound < 1) throw new Error(`evaluate: concurrentEnvs must be a positive integer, got ${opts.concurrentEnvs}`);
+  if (opts.workers === 0) perRound = Math.min(perRound, MAX_ENVS_PER_THREAD); // one wasm memory holds them all
+  const returns = new Float64Array(n);
+  const finalSuccess = new Float64Array(n);
+  const anySuccess = new Uint8Array(n);
+  let envSteps = 0;
+  // Episodes run in rounds of at most `perRound` envs; episode j is seeded seed + j whatever the rounds.
+  for (let start = 0; start < n; start += perRound) {
+    const end = Math.min(n, start + perRound);
+    envSteps += await rolloutRound(model, domain, envTasks.slice(start, end), (opts.seed ?? 0) + start, opts, {
+      returns: returns.subarray(start, end),
+      finalSuccess: finalSuccess.subarray(start, end),
+      anySuccess: anySuccess.subarray(start, end),
+    });
+  }
+  const results = tasks.map((task, k): TaskResult => {
+    const idx = Array.from({ length: opts.episodes }, (_, e) => k * opts.episodes + e);
+    const rets = idx.map((i) => returns[i]!);
+    const res: TaskResult = { task, domain, episodes: opts.episodes, returns: rets, meanReturn: mean(rets), stdReturn: std(rets), score: 0 };
+    if (domain === 'metaworld') {
+      res.successRate = mean(idx.map((i) => finalSuccess[i]!));
+      res.anySuccessRate = mean(idx.map((i) => anySuccess[i]!));
+      res.score = res.successRate;
+    } else if (hasNormalizedScore(task)) {
+      res.normalizedScore = normalizedScore(task, res.meanReturn);
+      res.score = res.normalizedScore;
+    } else {
+      res.score = res.meanReturn;
+    }
+    return res;
   });
+  return { results, envSteps };
+}
+
+/** One batch of episodes (env i seeded seed + i), decoded together; writes each episode's outcome into `out`. */
+async function rolloutRound(
+  model: DecisionTransformer,
+  domain: Domain,
+  envTasks: string[],
+  seed: number,
+  opts: EvalOptions,
+  out: { returns: Float64Array; finalSuccess: Float64Array; anySuccess: Uint8Array },
+): Promise<number> {
+  const n = envTasks.length;
+  const scale = REWARD_SCALE[domain];
+  const envs = await VectorEnv.create({ tasks: envTasks, seed, maxEpisodeSteps: opts.maxEpisodeSteps, workers: opts.workers ?? VectorEnv.defaultWorkers(n) });
   const cfg = model.cfg;
   const tokenizer = new ActionTokenizer(cfg.actionBins);
   const ctx = new EpisodeContext({ numEnvs: n, contextLength: cfg.contextLength, stateDim: cfg.stateDim, maxActDim: cfg.maxActDim }, tokenizer);
   const R0 = envTasks.map((t) => targetReturn(t) / scale);
   const rtg = Float64Array.from(R0);
-  const returns = new Float64Array(n);
-  const finalSuccess = new Float64Array(n);
-  const anySuccess = new Uint8Array(n);
   const done = new Uint8Array(n);
   const actDim = envs.actDim;
+  const { returns, finalSuccess, anySuccess } = out;
   let envSteps = 0;
   try {
     let obs = await envs.reset();
     for (let t = 0; done.some((d) => d === 0); t++) {
       if (t >= cfg.maxEpisodeLength) throw new Error(`evaluate: episode longer than the model's ${cfg.maxEpisodeLength} timesteps (maxEpisodeLength)`);
       for (let i = 0; i < n; i++) if (!done[i]) ctx.push(i, obs.subarray(i * envs.obsDim, i * envs.obsDim + envs.obsDims[i]!), rtg[i]!, t);
-      const tokens = torch.tidy(() => decodeActionTokens(model, ctx.toInputs(), actDim, opts.cached ?? true));
+      const tokens = torch.tidy(() => decodeActionTokens(model, ctx.toInputs(opts.stateNorm && ((states, real) => opts.stateNorm!.apply(domain, states, real))), actDim, opts.cached ?? true));
       const actions = new Float64Array(n * actDim);
       for (let i = 0; i < n * actDim; i++) actions[i] = tokenizer.decode(tokens[i]!);
       const step = await envs.step(actions);
@@ -147,21 +195,5 @@ async function evaluateDomain(model: DecisionTransformer, domain: Domain, tasks:
   } finally {
     await envs.close();
   }
-  const results = tasks.map((task, k): TaskResult => {
-    const idx = Array.from({ length: opts.episodes }, (_, e) => k * opts.episodes + e);
-    const rets = idx.map((i) => returns[i]!);
-    const res: TaskResult = { task, domain, episodes: opts.episodes, returns: rets, meanReturn: mean(rets), stdReturn: std(rets), score: 0 };
-    if (domain === 'metaworld') {
-      res.successRate = mean(idx.map((i) => finalSuccess[i]!));
-      res.anySuccessRate = mean(idx.map((i) => anySuccess[i]!));
-      res.score = res.successRate;
-    } else if (hasNormalizedScore(task)) {
-      res.normalizedScore = normalizedScore(task, res.meanReturn);
-      res.score = res.normalizedScore;
-    } else {
-      res.score = res.meanReturn;
-    }
-    return res;
-  });
-  return { results, envSteps };
+  return envSteps;
 }
