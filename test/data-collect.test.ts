@@ -94,6 +94,26 @@ test('collect: seeded episodes, clipped actions, data that replays in the enviro
   assert.notDeepEqual(loadDataset(other.path).states, ds.states);
 });
 
+test("labels 'expert' (DART): the same noisy episodes, each step stored with the expert's clipped action", async () => {
+  const space = boxSpace([-1, -1], [1, 1]);
+  const schedule = [{ at: 0, std: 0.3, randomProb: 0.2 }];
+  const executed = loadDataset((await collect('toy-v2', noisyExpertPolicy(expert, space, schedule), { out: dir('lab-exec'), episodes: 6, seed: 3, env: new ToyEnv() })).path);
+  const labelled = loadDataset((await collect('toy-v2', noisyExpertPolicy(expert, space, schedule, 'scripted', 'expert'), { out: dir('lab-expert'), episodes: 6, seed: 3, env: new ToyEnv() })).path);
+  assert.deepEqual(labelled.states, executed.states, 'the environment saw the same (noisy) actions');
+  assert.deepEqual(labelled.rewards, executed.rewards);
+  assert.notDeepEqual(labelled.actions, executed.actions);
+  for (let i = 0; i < labelled.rewards.length; i++) {
+    // States are stored in float32, the expert acted on float64 observations: equal to float32 precision.
+    const want = expert.act(Float64Array.from(labelled.states.subarray(3 * i, 3 * i + 3))).map((v) => Math.max(-1, Math.min(1, v)));
+    for (let j = 0; j < 2; j++) assert.ok(Math.abs(labelled.actions[2 * i + j]! - want[j]!) < 1e-5, `step ${i}: ${labelled.actions[2 * i + j]} vs ${want[j]}`);
+  }
+  assert.equal(labelled.meta.collector.settings.labels, 'expert');
+  assert.equal(executed.meta.collector.settings.labels, undefined, 'executed labels keep the settings of older datasets');
+  // Resuming with other labels is another collection.
+  await assert.rejects(collect('toy-v2', noisyExpertPolicy(expert, space, schedule), { out: dir('lab-expert'), episodes: 6, seed: 3, env: new ToyEnv(), resume: true }), /complete but was collected with other settings/);
+  assert.throws(() => noisyExpertPolicy(expert, space, schedule, 'scripted', 'noisy' as never), /action labels must be one of executed, expert, got 'noisy'/);
+});
+
 test('existing output: refused without --resume/--force; resume requires the same settings; a complete run is skipped', async () => {
   const out = dir('b');
   await collect('toy-v2', toyPolicy(), { out, episodes: 3, env: new ToyEnv() });
@@ -201,7 +221,7 @@ test('noise schedule: interpolation, presets, JSON, and errors', () => {
   assert.equal(parseNoiseSchedule(file).length, 2);
   assert.throws(() => parseNoiseSchedule('[{"at":0,"std":-1,"randomProb":0}]'), /0\.std: .*>=0/);
   assert.throws(() => parseNoiseSchedule('[{"at":0.5,"std":0,"randomProb":0},{"at":0.5,"std":0,"randomProb":0}]'), /strictly increasing 'at'/);
-  assert.throws(() => parseNoiseSchedule('nope'), /neither a preset \(replay, expert, random, uniform\)/);
+  assert.throws(() => parseNoiseSchedule('nope'), /neither a preset \(replay, expert, noisy-expert, random, uniform\)/);
   assert.throws(() => parseNoiseSchedule('[{'), /invalid JSON/);
   // std 0 / randomProb 0 is the expert itself; randomProb 1 never asks the expert.
   const space = boxSpace([-1, -1], [1, 1]);

@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { setAssetDir } from '../envs/mujoco.ts';
 import { resolveTasks } from '../envs/registry.ts';
-import { collectPolicyKinds } from '../data/collect-policy.ts';
+import { ACTION_LABELS, collectPolicyKinds } from '../data/collect-policy.ts';
 import { collectTasks } from '../data/collect-tasks.ts';
 import { saveDataset } from '../data/dataset.ts';
 import { finalPath } from '../data/episode-writer.ts';
@@ -56,6 +56,7 @@ function collectCommand(): Command {
     .requiredOption('--out <dir>', 'output directory')
     .option('--policy <kind>', `collection policy: ${collectPolicyKinds().join(', ')} (auto: scripted expert where the task has one, else random)`, 'auto')
     .option('--noise-schedule <spec>', `scripted-expert noise schedule: a preset (${Object.keys(NOISE_PRESETS).join(', ')}), JSON knots, or a JSON file`, 'replay')
+    .option('--labels <which>', `actions a noisy scripted expert's dataset stores: ${ACTION_LABELS.join(' or ')} (the expert's own action while the noisy one is executed: DART)`, 'executed')
     .option('--seed <n>', 'run seed (episode seeds derive from it, the task and the episode index)', integer(0), 0)
     .option('--workers <n>', 'parallel worker processes (default: min(tasks, CPU cores))', integer(1))
     .option('--max-steps <n>', 'steps per episode (default: the task\'s, 200 Meta-World, 1000 DMControl)', integer(1))
@@ -67,6 +68,7 @@ function collectCommand(): Command {
       if (o.resume && o.force) throw new Error('--resume and --force exclude each other');
       const tasks = await resolveTasks(o.tasks);
       const schedule = parseNoiseSchedule(o.noiseSchedule);
+      if (!ACTION_LABELS.includes(o.labels)) throw new Error(`--labels must be one of ${ACTION_LABELS.join(', ')}, got '${o.labels}'`);
       const kinds = collectPolicyKinds();
       if (!kinds.includes(o.policy)) throw new Error(`unknown --policy '${o.policy}' (known: ${kinds.join(', ')})`);
       const workers = Math.max(1, Math.min(o.workers ?? os.availableParallelism(), tasks.length));
@@ -97,7 +99,7 @@ function collectCommand(): Command {
         resume: o.resume,
         force: o.force,
         maxEpisodeSteps: o.maxSteps,
-        policy: { kind: o.policy, schedule },
+        policy: { kind: o.policy, schedule, ...(o.labels === 'executed' ? {} : { labels: o.labels }) },
         workers,
         shouldStop: () => stopRequested,
         onTaskStart(task, worker) {

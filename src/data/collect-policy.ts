@@ -39,12 +39,17 @@ export interface Transition {
 export interface CollectPolicy extends Policy {
   /** Recorded as the dataset's `collector` metadata. */
   readonly info: { kind: string; settings: Record<string, unknown> };
+  /**
+   * The action to store for the last `act()` when it is not the one executed (e.g. the expert's own
+   * action behind a noisy one); undefined: store the executed action.
+   */
+  label?(): ArrayLike<number> | undefined;
   beginEpisode?(ctx: EpisodeContext): void;
   observe?(t: Transition): void;
 }
 
 /** Serialisable description of a collection policy. */
-export type PolicySpec = { kind: 'scripted'; schedule?: NoiseSchedule } | { kind: 'random' } | { kind: string; [key: string]: unknown };
+export type PolicySpec = { kind: 'scripted'; schedule?: NoiseSchedule; labels?: ActionLabels } | { kind: 'random' } | { kind: string; [key: string]: unknown };
 
 /** The collection run a policy is made for (learning policies keep their own state beside the dataset). */
 export interface CollectRun {
@@ -71,7 +76,11 @@ export function collectPolicyKinds(): string[] {
 export async function makeCollectPolicy(spec: PolicySpec, task: string, env: Env, run?: CollectRun): Promise<CollectPolicy> {
   const f = factories.get(spec.kind);
   if (!f) throw new Error(`unknown collection policy '${spec.kind}' (known: ${collectPolicyKinds().join(', ')})`);
-  return f(spec, task, env, run);
+  const policy = await f(spec, task, env, run);
+  if ((spec as { labels?: unknown }).labels === 'expert' && !policy.label) {
+    throw new Error(`${task}: expert action labels need a scripted expert, and the '${policy.info.kind}' policy collecting this task has none`);
+  }
+  return policy;
 }
 
 function checkBounded(space: BoxSpace, what: string): void {
@@ -97,40 +106,59 @@ export function randomCollectPolicy(space: BoxSpace): CollectPolicy {
 }
 
 /**
+ * Which action a noisy expert's dataset stores: `executed`, the noisy action the environment received
+ * (a replay buffer's view, the default), or `expert`, the expert's own action at that state while the
+ * noisy one drives the environment (DART, Laskey et al. 2017): the data then visits the off-path states
+ * that noise causes and labels each with the expert's correction, without the noise in the labels.
+ */
+export type ActionLabels = 'executed' | 'expert';
+export const ACTION_LABELS: readonly ActionLabels[] = ['executed', 'expert'];
+
+/**
  * An expert made noisy by a schedule: in episode e, each step's action is, with probability
  * `randomProb`, a uniform random action; otherwise the expert's action plus N(0, (std · range)²)
  * per dimension (range = high − low, as `withGaussianNoise`), clipped to the action space.
+ * With `labels: 'expert'` the stored action is the expert's (clipped), not the executed one.
  */
-export function noisyExpertPolicy(expert: Policy, space: BoxSpace, schedule: NoiseSchedule = DEFAULT_NOISE_SCHEDULE, kind = 'scripted'): CollectPolicy {
+export function noisyExpertPolicy(expert: Policy, space: BoxSpace, schedule: NoiseSchedule = DEFAULT_NOISE_SCHEDULE, kind = 'scripted', labels: ActionLabels = 'executed'): CollectPolicy {
   checkBounded(space, 'noisy expert');
+  if (!ACTION_LABELS.includes(labels)) throw new Error(`noisy expert: action labels must be one of ${ACTION_LABELS.join(', ')}, got '${String(labels)}'`);
   const knots = validateSchedule(schedule);
   let rng: Rng | undefined;
   let std = 0;
   let randomProb = 0;
+  let expertAction: Float64Array | undefined;
   const { low, high } = space;
+  const clip = (a: Float64Array): Float64Array => {
+    for (let i = 0; i < a.length; i++) a[i] = a[i] < low[i] ? low[i] : a[i] > high[i] ? high[i] : a[i];
+    return a;
+  };
   return {
-    info: { kind, settings: { schedule: knots } },
+    // Older datasets have no `labels` setting: they hold executed actions, so it is only recorded when it differs.
+    info: { kind, settings: labels === 'executed' ? { schedule: knots } : { schedule: knots, labels } },
     beginEpisode(ctx) {
       rng = ctx.rng;
       ({ std, randomProb } = noiseAt(knots, episodeProgress(ctx.episode, ctx.episodes)));
     },
     act(obs) {
       if (!rng) throw new Error('noisy expert: act() before beginEpisode()');
-      if (randomProb > 0 && rng.random() < randomProb) return rng.uniformBox(low, high);
-      const a = Float64Array.from(expert.act(obs));
-      for (let i = 0; i < a.length; i++) {
-        if (std > 0) a[i] += rng.normal() * std * (high[i] - low[i]);
-        a[i] = a[i] < low[i] ? low[i] : a[i] > high[i] ? high[i] : a[i];
-      }
-      return a;
+      // The expert is asked only when its action is used (executed or stored), as before labels existed.
+      const random = randomProb > 0 && rng.random() < randomProb;
+      const raw = random && labels === 'executed' ? undefined : Float64Array.from(expert.act(obs));
+      expertAction = labels === 'expert' ? clip(Float64Array.from(raw!)) : undefined;
+      if (random) return rng.uniformBox(low, high);
+      const a = raw!;
+      if (std > 0) for (let i = 0; i < a.length; i++) a[i] += rng.normal() * std * (high[i] - low[i]);
+      return clip(a);
     },
+    label: labels === 'expert' ? () => expertAction : undefined,
   };
 }
 
 registerCollectPolicy('random', (_spec, _task, env) => randomCollectPolicy(env.actionSpace));
 registerCollectPolicy('scripted', async (spec, task, env) => {
-  const schedule = (spec as { schedule?: NoiseSchedule }).schedule ?? DEFAULT_NOISE_SCHEDULE;
-  return noisyExpertPolicy(await scriptedPolicy(task), env.actionSpace, schedule);
+  const { schedule = DEFAULT_NOISE_SCHEDULE, labels = 'executed' } = spec as { schedule?: NoiseSchedule; labels?: ActionLabels };
+  return noisyExpertPolicy(await scriptedPolicy(task), env.actionSpace, schedule, 'scripted', labels);
 });
 
 /** `auto`: the task's scripted expert with the noise schedule if it has one (Meta-World), else random. */

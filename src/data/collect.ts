@@ -144,10 +144,20 @@ export async function collect(task: string, policy: Policy | CollectPolicy, opts
             action[i] = a < low[i] ? low[i] : a > high[i] ? high[i] : a;
           }
           const r = env.step(action);
+          const stored = pi.label?.();
           if (!Number.isFinite(r.reward)) throw new Error(`${task}: the environment returned reward ${r.reward} (episode ${e}, step ${n})`);
           for (let i = 0; i < obsDim; i++) if (!Number.isFinite(obs[i])) throw new Error(`${task}: observation[${i}] is ${obs[i]} (episode ${e}, step ${n})`);
           states.set(obs, n * obsDim);
-          actions.set(action, n * actDim);
+          if (stored) {
+            if (stored.length !== actDim) throw new Error(`${task}: policy labelled the step with ${stored.length} action values, expected ${actDim}`);
+            for (let i = 0; i < actDim; i++) {
+              const a = stored[i]!;
+              if (!Number.isFinite(a)) throw new Error(`${task}: policy labelled action[${i}] = ${a} (episode ${e}, step ${n})`);
+              actions[n * actDim + i] = a < low[i] ? low[i] : a > high[i] ? high[i] : a;
+            }
+          } else {
+            actions.set(action, n * actDim);
+          }
           rewards[n] = r.reward;
           terminals[n] = r.terminated ? 1 : 0;
           timeouts[n] = r.truncated && !r.terminated ? 1 : 0;
