@@ -12,7 +12,7 @@ test('the demo pipeline on tiny settings: collects, trains, evaluates, writes it
     const o: DemoOptions = { ...DEMO_DEFAULTS, tasks: ['drawer-open-v2'], episodes: 2, updates: 4, evalEpisodes: 1, dataDir: path.join(tmp, 'data'), outDir: path.join(tmp, 'runs') };
     const stages: string[] = [];
     const { result, files } = await runDemo(o, { onStage: (s) => stages.push(s) });
-    assert.match(stages[0]!, /collecting 2 scripted-expert episodes \(noise schedule 'noisy-expert'\)/);
+    assert.match(stages[0]!, /collecting 2 scripted-expert episodes \(noise schedule 'noisy-expert', executed actions stored\)/);
     assert.equal(result.updates, 4);
     for (const f of ['loss.svg', 'results.md', 'scores.svg']) assert.ok(files.includes(path.join(tmp, 'runs', 'demo', f)), f);
     assert.match(fs.readFileSync(path.join(tmp, 'runs', 'demo', 'results.md'), 'utf8'), /drawer-open-v2/);
@@ -26,6 +26,7 @@ test('the demo pipeline on tiny settings: collects, trains, evaluates, writes it
     await runDemo({ ...o, fresh: true }, { onStage: (s) => again.push(s) });
     assert.match(again[0]!, /using the datasets in/);
     await assert.rejects(runDemo({ ...o, noiseSchedule: 'expert' }), /collected with another noise schedule than 'expert'/);
+    await assert.rejects(runDemo({ ...o, labels: 'expert' }), /stores executed actions, not expert ones \(--labels\)/);
     await assert.rejects(runDemo({ ...o, updates: 5 }), /holds a run with other settings: pass --fresh/);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

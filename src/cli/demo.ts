@@ -3,7 +3,8 @@
  * Meta-World tasks, pre-trains a small Decision Transformer, evaluates it, prints the results table
  * and writes it with plots into the run folder (see src/train/demo.ts).
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ACTION_LABELS, type ActionLabels } from '../data/collect-policy.ts';
 import cliProgress from 'cli-progress';
 import { DEMO_DEFAULTS, runDemo } from '../train/demo.ts';
 import { textTable } from '../eval/report.ts';
@@ -45,6 +46,7 @@ export function demoCommand(): Command {
     .option('--tasks <names>', 'Meta-World tasks or sets, comma-separated', d.tasks.join(','))
     .option('--episodes <n>', 'scripted-expert episodes collected per task', positiveInt, d.episodes)
     .option('--noise-schedule <spec>', "noise schedule of the collected data: 'noisy-expert' (expert + Gaussian noise σ 0.1), 'expert' (noise-free), 'replay' (poor to expert, as a replay buffer), or JSON knots", d.noiseSchedule)
+    .addOption(new Option('--labels <which>', "actions the datasets store: 'expert' (the expert's own action while the noisy one is executed: DART) or 'executed'").choices([...ACTION_LABELS]).default(d.labels))
     .option('--updates <n>', 'pre-training updates', positiveInt, d.updates)
     .option('--eval-episodes <n>', 'evaluation episodes per task', positiveInt, d.evalEpisodes)
     .option('--data <dir>', 'dataset folder (reused when the datasets exist)', d.dataDir)
@@ -53,13 +55,13 @@ export function demoCommand(): Command {
     .option('--seed <n>', 'seed', (v) => Number(v), d.seed)
     .option('--fresh', 'start the run over instead of resuming an interrupted one')
     .option('--assets <dir>', 'MuJoCo asset directory')
-    .action(async (o: { tasks: string; episodes: number; noiseSchedule: string; updates: number; evalEpisodes: number; data: string; out: string; name: string; seed: number; fresh?: boolean; assets?: string }) => {
+    .action(async (o: { tasks: string; episodes: number; noiseSchedule: string; labels: ActionLabels; updates: number; evalEpisodes: number; data: string; out: string; name: string; seed: number; fresh?: boolean; assets?: string }) => {
       if (o.assets) setAssetDir(o.assets);
       const started = performance.now();
       const progress = new Progress(Boolean(process.stdout.isTTY));
       const collected = new Map<string, number>();
       const { result, files } = await runDemo(
-        { tasks: o.tasks.split(','), episodes: o.episodes, noiseSchedule: o.noiseSchedule, updates: o.updates, evalEpisodes: o.evalEpisodes, dataDir: o.data, outDir: o.out, name: o.name, seed: o.seed, fresh: o.fresh },
+        { tasks: o.tasks.split(','), episodes: o.episodes, noiseSchedule: o.noiseSchedule, labels: o.labels, updates: o.updates, evalEpisodes: o.evalEpisodes, dataDir: o.data, outDir: o.out, name: o.name, seed: o.seed, fresh: o.fresh },
         {
           onStage: (s) => {
             progress.stop();

@@ -16,12 +16,15 @@ import { lossCurveSvg, taskScoresSvg } from '../eval/plots.ts';
 import { markdownTable } from '../eval/report.ts';
 import { writeFileAtomic } from '../data/atomic.ts';
 import { parseNoiseSchedule } from '../data/noise-schedule.ts';
+import type { ActionLabels } from '../data/collect-policy.ts';
 
 export interface DemoOptions {
   tasks: string[];
   episodes: number;
   /** Scripted-expert noise schedule of the collected data (a preset name or JSON knots, as `l2m data collect`). */
   noiseSchedule: string;
+  /** Which actions the datasets store: the executed (noisy) ones or the expert's own (DART), as `l2m data collect --labels`. */
+  labels: ActionLabels;
   updates: number;
   evalEpisodes: number;
   dataDir: string;
@@ -36,7 +39,8 @@ export const DEMO_DEFAULTS: DemoOptions = {
   tasks: ['drawer-open-v2', 'door-close-v2', 'button-press-topdown-v2'],
   episodes: 50,
   noiseSchedule: 'noisy-expert',
-  updates: 2000,
+  labels: 'executed',
+  updates: 4000,
   evalEpisodes: 10,
   dataDir: 'data/demo-noisy-expert',
   outDir: 'runs',
@@ -73,16 +77,19 @@ export async function runDemo(o: DemoOptions, hooks: DemoHooks = {}): Promise<{ 
     if (JSON.stringify(settings.schedule) !== JSON.stringify(schedule)) {
       throw new Error(`${finalPath(o.dataDir, t)} was collected with another noise schedule than '${o.noiseSchedule}': pass --data <another folder>, or delete it`);
     }
+    if ((settings.labels ?? 'executed') !== o.labels) {
+      throw new Error(`${finalPath(o.dataDir, t)} stores ${String(settings.labels ?? 'executed')} actions, not ${o.labels} ones (--labels): pass --data <another folder>, or delete it`);
+    }
   }
   const missing = tasks.filter((t) => !fs.existsSync(finalPath(o.dataDir, t)));
   if (missing.length > 0) {
-    hooks.onStage?.(`collecting ${o.episodes} scripted-expert episodes (noise schedule '${o.noiseSchedule}') for ${missing.join(', ')} into ${o.dataDir}`);
+    hooks.onStage?.(`collecting ${o.episodes} scripted-expert episodes (noise schedule '${o.noiseSchedule}', ${o.labels} actions stored) for ${missing.join(', ')} into ${o.dataDir}`);
     const run = await collectTasks(missing, {
       out: o.dataDir,
       episodes: o.episodes,
       seed: o.seed,
       resume: true,
-      policy: { kind: 'scripted', schedule },
+      policy: { kind: 'scripted', schedule, ...(o.labels === 'executed' ? {} : { labels: o.labels }) },
       workers: Math.max(1, Math.min(missing.length, os.availableParallelism())),
       onEpisode: (e) => hooks.onCollectEpisode?.(e.task, e.episode + 1, o.episodes),
     });
