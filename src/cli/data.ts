@@ -99,7 +99,7 @@ function collectCommand(): Command {
         resume: o.resume,
         force: o.force,
         maxEpisodeSteps: o.maxSteps,
-        policy: { kind: o.policy, schedule, ...(o.labels === 'executed' ? {} : { labels: o.labels }) },
+        policy: { kind: o.policy, schedule, labels: o.labels },
         workers,
         shouldStop: () => stopRequested,
         onTaskStart(task, worker) {

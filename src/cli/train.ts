@@ -64,7 +64,7 @@ export function evalCommand(): Command {
     .requiredOption('--tasks <names>', 'tasks and sets, comma-separated (e.g. reach-v2,push-v2 or CW10)')
     .option('--episodes <n>', 'episodes per task', positiveInt, 10)
     .option('--seed <n>', 'environment seed', (v) => Number(v), 0)
-    .option('--workers <n>', 'environment worker threads (default: one per core, more for over 32 envs per core)', (v) => Number(v))
+    .option('--workers <n>', 'environment worker threads (default: one per core; more when a thread would hold over 32 envs)', (v) => Number(v))
     .option('--concurrent-envs <n>', 'episodes run at once per domain; more run in rounds (default 64)', positiveInt)
     .option('--max-steps <n>', "steps per episode (default: the domain's)", positiveInt)
     .option('--uncached', 'decode with one full pass per action dimension (the original), not the key/value cache')

@@ -136,28 +136,23 @@ export async function collect(task: string, policy: Policy | CollectPolicy, opts
             timeouts = grow(timeouts, 1);
             successes = grow(successes, 1);
           }
-          const raw = pi.act(obs);
-          if (raw.length !== actDim) throw new Error(`${task}: policy returned ${raw.length} action values, expected ${actDim}`);
-          for (let i = 0; i < actDim; i++) {
-            const a = raw[i];
-            if (!Number.isFinite(a)) throw new Error(`${task}: policy returned action[${i}] = ${a} (episode ${e}, step ${n})`);
-            action[i] = a < low[i] ? low[i] : a > high[i] ? high[i] : a;
-          }
+          // Checks a policy's action (or label) and writes it, clipped to the action space, at dst[offset].
+          const clipInto = (src: ArrayLike<number>, dst: Float32Array, offset: number, verb: string): void => {
+            if (src.length !== actDim) throw new Error(`${task}: policy ${verb} ${src.length} action values, expected ${actDim}`);
+            for (let i = 0; i < actDim; i++) {
+              const a = src[i]!;
+              if (!Number.isFinite(a)) throw new Error(`${task}: policy ${verb} action[${i}] = ${a} (episode ${e}, step ${n})`);
+              dst[offset + i] = a < low[i] ? low[i] : a > high[i] ? high[i] : a;
+            }
+          };
+          clipInto(pi.act(obs), action, 0, 'returned');
           const r = env.step(action);
           const stored = pi.label?.();
           if (!Number.isFinite(r.reward)) throw new Error(`${task}: the environment returned reward ${r.reward} (episode ${e}, step ${n})`);
           for (let i = 0; i < obsDim; i++) if (!Number.isFinite(obs[i])) throw new Error(`${task}: observation[${i}] is ${obs[i]} (episode ${e}, step ${n})`);
           states.set(obs, n * obsDim);
-          if (stored) {
-            if (stored.length !== actDim) throw new Error(`${task}: policy labelled the step with ${stored.length} action values, expected ${actDim}`);
-            for (let i = 0; i < actDim; i++) {
-              const a = stored[i]!;
-              if (!Number.isFinite(a)) throw new Error(`${task}: policy labelled action[${i}] = ${a} (episode ${e}, step ${n})`);
-              actions[n * actDim + i] = a < low[i] ? low[i] : a > high[i] ? high[i] : a;
-            }
-          } else {
-            actions.set(action, n * actDim);
-          }
+          if (stored) clipInto(stored, actions, n * actDim, 'labelled');
+          else actions.set(action, n * actDim);
           rewards[n] = r.reward;
           terminals[n] = r.terminated ? 1 : 0;
           timeouts[n] = r.truncated && !r.terminated ? 1 : 0;

@@ -125,18 +125,19 @@ export const MAX_ENVS_PER_THREAD = 32;
 function compile(mj: Mujoco, memFile: string, hostFile: string): MjModel {
   let model: MjModel;
   const captured: string[] = [];
+  const outOfMemory = (): boolean => captured.some((c) => c.includes('Cannot enlarge memory'));
   capturedErrors = captured;
   try {
     model = mj.MjModel.loadFromXML(memFile);
   } catch (err) {
     const name = (err as { name?: string })?.name ?? String(err);
-    if (captured.some((c) => c.includes('Cannot enlarge memory'))) throw new WasmMemoryError(hostFile);
+    if (outOfMemory()) throw new WasmMemoryError(hostFile);
     throw new Error(`MuJoCo could not compile ${hostFile} (${name}${captured.length ? ': ' + captured.join('; ') : ''}); a referenced include, mesh or texture may be missing or malformed`);
   } finally {
     capturedErrors = null;
   }
   if (!model) {
-    if (captured.some((c) => c.includes('Cannot enlarge memory'))) throw new WasmMemoryError(hostFile);
+    if (outOfMemory()) throw new WasmMemoryError(hostFile);
     throw new Error(`MuJoCo could not load ${hostFile}${captured.length ? ': ' + captured.join('; ') : ''}`);
   }
   return model;

@@ -25,7 +25,7 @@ export interface EvalOptions {
   episodes: number;
   /** Env j of the batch is seeded seed + j. */
   seed?: number;
-  /** Worker threads for the environments (default: one per core, more when a round has over 32 envs per core). */
+  /** Worker threads for the environments (default: one per core; more when a thread would hold over `MAX_ENVS_PER_THREAD` envs). */
   workers?: number;
   /** Episodes of a domain run at once (default `DEFAULT_CONCURRENT_ENVS`); more are run in rounds. */
   concurrentEnvs?: number;
@@ -165,13 +165,15 @@ async function rolloutRound(
   const done = new Uint8Array(n);
   const actDim = envs.actDim;
   const { returns, finalSuccess, anySuccess } = out;
+  const norm = opts.stateNorm;
+  const standardise = norm && ((states: Float32Array, real: Uint8Array) => norm.apply(domain, states, real));
   let envSteps = 0;
   try {
     let obs = await envs.reset();
     for (let t = 0; done.some((d) => d === 0); t++) {
       if (t >= cfg.maxEpisodeLength) throw new Error(`evaluate: episode longer than the model's ${cfg.maxEpisodeLength} timesteps (maxEpisodeLength)`);
       for (let i = 0; i < n; i++) if (!done[i]) ctx.push(i, obs.subarray(i * envs.obsDim, i * envs.obsDim + envs.obsDims[i]!), rtg[i]!, t);
-      const tokens = torch.tidy(() => decodeActionTokens(model, ctx.toInputs(opts.stateNorm && ((states, real) => opts.stateNorm!.apply(domain, states, real))), actDim, opts.cached ?? true));
+      const tokens = torch.tidy(() => decodeActionTokens(model, ctx.toInputs(standardise), actDim, opts.cached ?? true));
       const actions = new Float64Array(n * actDim);
       for (let i = 0; i < n * actDim; i++) actions[i] = tokenizer.decode(tokens[i]!);
       const step = await envs.step(actions);

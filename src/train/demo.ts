@@ -89,7 +89,7 @@ export async function runDemo(o: DemoOptions, hooks: DemoHooks = {}): Promise<{ 
       episodes: o.episodes,
       seed: o.seed,
       resume: true,
-      policy: { kind: 'scripted', schedule, ...(o.labels === 'executed' ? {} : { labels: o.labels }) },
+      policy: { kind: 'scripted', schedule, labels: o.labels },
       workers: Math.max(1, Math.min(missing.length, os.availableParallelism())),
       onEpisode: (e) => hooks.onCollectEpisode?.(e.task, e.episode + 1, o.episodes),
     });
