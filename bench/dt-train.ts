@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as torch from '../src/torch/index.ts';
 import { DecisionTransformer, PAPER_CONFIG, type DTConfig } from '../src/model/decision-transformer.ts';
-import { adamwGroups } from '../src/train/pretrain.ts';
+import { adamwGroups } from '../src/train/optimizer.ts';
 
 const { values: args } = parseArgs({ options: { size: { type: 'string', default: 'small' }, batch: { type: 'string', default: '64' }, steps: { type: 'string', default: '10' } } });
 const cfg: DTConfig = args.size === 'paper' ? PAPER_CONFIG : { ...PAPER_CONFIG, nLayer: 3, nHead: 4, dModel: 128, dInner: 512 };

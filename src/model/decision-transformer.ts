@@ -12,6 +12,7 @@
 import * as torch from '../torch/index.ts';
 import { Tensor } from '../torch/index.ts';
 import { Block, initGPT2Weights, type GPT2Config, type LayerCache } from './gpt2.ts';
+import { prefixLength, type ModelAdapter, type Modulation } from './modulation.ts';
 
 const { nn, F } = torch;
 
@@ -68,6 +69,8 @@ export interface DTInputs {
   timesteps: Tensor;
   /** [B, K] bool, true for real timesteps (false: left padding). */
   attentionMask: Tensor;
+  /** [B] int64 task index of each window (an adaptation method's task numbering); optional. */
+  taskIds?: Tensor;
 }
 
 export class DecisionTransformer extends nn.Module {
@@ -84,6 +87,8 @@ export class DecisionTransformer extends nn.Module {
   blocks: Block[];
   ln_f: torch.nn.LayerNorm;
   action_head: torch.nn.Linear;
+  /** An adaptation method's own parameters and its modulation (`src/adapt/`); absent on a plain model. */
+  adapt?: ModelAdapter;
 
   readonly tokensPerStep: number;
 
@@ -109,8 +114,11 @@ export class DecisionTransformer extends nn.Module {
     torch.noGrad(() => torch.tidy(() => this.embed_action.weight.select(0, cfg.actionBins).zero_()));
   }
 
-  /** Token embeddings of a window, before the transformer: [B, K * tokensPerStep, d] = embed_ln(token + time) + wpe[0]. */
-  embed(x: DTInputs): Tensor {
+  /**
+   * Token embeddings of a window before GPT-2: [B, K * tokensPerStep, d] = embed_ln(token + time).
+   * This is what L2P/L2M read their query from (`WindowContext.tokens`); `embed` adds wpe[0].
+   */
+  embedTokens(x: DTInputs): Tensor {
     return torch.tidy(() => {
       const [B, K] = x.states.shape as [number, number];
       for (const t of [x.timesteps.max().item(), x.timesteps.min().item()]) {
@@ -123,13 +131,29 @@ export class DecisionTransformer extends nn.Module {
       if (this.embed_act_pos) a = a.add(this.embed_act_pos.weight);
       const r = this.embed_reward.forward(x.rewards.unsqueeze(-1)).unsqueeze(2);
       const tokens = torch.cat([s, R, a, r], 2).add(time); // [B, K, 3 + A, d]
-      const e = this.embed_ln.forward(tokens.view([B, K * this.tokensPerStep, this.cfg.dModel]));
-      return e.add(this.positionBias());
+      return this.embed_ln.forward(tokens.view([B, K * this.tokensPerStep, this.cfg.dModel]));
+    });
+  }
+
+  /** Token embeddings of a window, as GPT-2 receives them: embedTokens(x) + wpe[0]. */
+  embed(x: DTInputs): Tensor {
+    return torch.tidy(() => this.embedTokens(x).add(this.positionBias()));
+  }
+
+  /**
+   * The embedding of action token `tokens` [B] as dimension `dim` at absolute timesteps `timesteps` [B]:
+   * [B, 1, d], exactly the row `embed` gives that token in a window (wpe[0] included).
+   */
+  embedActionToken(tokens: Tensor, dim: number, timesteps: Tensor): Tensor {
+    return torch.tidy(() => {
+      let a = this.embed_action.forward(tokens);
+      if (this.embed_act_pos) a = a.add(this.embed_act_pos.weight.select(0, dim));
+      return this.embed_ln.forward(a.add(this.embed_timestep.forward(timesteps))).add(this.positionBias()).unsqueeze(1);
     });
   }
 
   /** wpe[0]: GPT-2's position embedding with all position ids zero, a learned constant bias. */
-  private positionBias(): Tensor {
+  positionBias(): Tensor {
     return this.wpe.weight.select(0, 0);
   }
 
@@ -141,34 +165,85 @@ export class DecisionTransformer extends nn.Module {
     });
   }
 
-  /** Runs embedded tokens through dropout, the blocks and ln_f. With caches, keys/values are appended to them. */
-  transform(embedded: Tensor, keyPaddingMask: Tensor, caches?: LayerCache[]): Tensor {
+  /** The attached method's modulation of a window (none without a method, or when it does not modulate). */
+  modulate(x: DTInputs, tokens: Tensor): Modulation | undefined {
+    const m = this.adapt?.modulate;
+    if (!m) return undefined;
+    return m.call(this.adapt, { tokens, attentionMask: x.attentionMask, taskIds: x.taskIds, tokensPerStep: this.tokensPerStep });
+  }
+
+  /**
+   * Runs embedded tokens through dropout, the blocks and ln_f. `keyPaddingMask` covers the tokens the
+   * blocks attend to (cached ones included); a layer's prefix from `mod` is never padding. With
+   * caches, keys/values are appended to them (the prefix on the first pass): pass the same `mod` to
+   * every pass of one decode.
+   */
+  transform(embedded: Tensor, keyPaddingMask: Tensor, caches?: LayerCache[], mod?: Modulation): Tensor {
     return torch.tidy(() => {
       let h = this.drop.forward(embedded);
-      for (let i = 0; i < this.blocks.length; i++) h = this.blocks[i]!.forward(h, { keyPaddingMask, cache: caches?.[i] });
+      for (let i = 0; i < this.blocks.length; i++) {
+        const P = prefixLength(mod, i);
+        const mask = P > 0 ? torch.cat([torch.zeros([keyPaddingMask.size(0), P], { dtype: 'bool' }), keyPaddingMask], 1) : keyPaddingMask;
+        h = this.blocks[i]!.forward(h, { keyPaddingMask: mask, cache: caches?.[i], mod, layer: i });
+      }
       return this.ln_f.forward(h);
     });
   }
 
+  /**
+   * Hidden states of a window's tokens with its modulation: prompt tokens (if any) go first and are
+   * cut off again, so the result is [B, K * tokensPerStep, d] for every method.
+   */
+  hidden(x: DTInputs): { h: Tensor; mod?: Modulation } {
+    return torch.tidy(() => this.hiddenUntidy(x));
+  }
+
+  private hiddenUntidy(x: DTInputs): { h: Tensor; mod?: Modulation } {
+    const tokens = this.embedTokens(x);
+    const mod = this.modulate(x, tokens);
+    const { embedded, padMask, promptLength } = this.withPrompt(tokens.add(this.positionBias()), this.keyPaddingMask(x.attentionMask), mod);
+    const h = this.transform(embedded, padMask, undefined, mod);
+    return { h: promptLength > 0 ? h.narrow(1, promptLength, h.size(1) - promptLength) : h, mod };
+  }
+
+  /** Puts a modulation's soft prompt (plus wpe[0], like every token) before the window; its keys are never padding. */
+  withPrompt(embedded: Tensor, padMask: Tensor, mod?: Modulation): { embedded: Tensor; padMask: Tensor; promptLength: number } {
+    const prompt = mod?.prompt;
+    if (!prompt) return { embedded, padMask, promptLength: 0 };
+    const P = prompt.size(1);
+    return {
+      embedded: torch.cat([prompt.add(this.positionBias()), embedded], 1),
+      padMask: torch.cat([torch.zeros([padMask.size(0), P], { dtype: 'bool' }), padMask], 1),
+      promptLength: P,
+    };
+  }
+
   /** Action logits of every timestep: [B, K, maxActDim, bins]; entry [.., j, :] predicts action dimension j. */
   forward(x: DTInputs): Tensor {
+    return torch.tidy(() => this.logits(x).logits);
+  }
+
+  /** The logits and the modulation they were computed with (its auxiliary loss, for training). */
+  logits(x: DTInputs): { logits: Tensor; mod?: Modulation } {
     return torch.tidy(() => {
       const [B, K] = x.states.shape as [number, number];
-      const h = this.transform(this.embed(x), this.keyPaddingMask(x.attentionMask));
+      const { h, mod } = this.hiddenUntidy(x);
       const predictors = h.view([B, K, this.tokensPerStep, this.cfg.dModel]).narrow(2, 1, this.cfg.maxActDim);
-      return this.action_head.forward(predictors);
+      return { logits: this.action_head.forward(predictors), mod };
     });
   }
 
   /**
    * Mean cross-entropy over real action dimensions of real timesteps (`actionMask` [B, K, maxActDim],
-   * nonzero = counted), as the original's CrossEntropyLoss over valid tokens.
+   * nonzero = counted), as the original's CrossEntropyLoss over valid tokens, plus the attached
+   * method's auxiliary loss for this batch (L2P/L2M's key pull) when it has one.
    */
   loss(x: DTInputs, actionMask: Tensor): Tensor {
     return torch.tidy(() => {
-      const logits = this.forward(x);
+      const { logits, mod } = this.logits(x);
       const targets = x.actionTokens.maskedFill(actionMask.eq(0), -100);
-      return F.crossEntropy(logits.reshape([-1, this.cfg.actionBins]), targets.reshape([-1]), { ignoreIndex: -100 });
+      const ce = F.crossEntropy(logits.reshape([-1, this.cfg.actionBins]), targets.reshape([-1]), { ignoreIndex: -100 });
+      return mod?.auxLoss ? ce.add(mod.auxLoss) : ce;
     });
   }
 

@@ -55,23 +55,24 @@ function decodeCached(model: DecisionTransformer, x: DTInputs, actDim: number): 
   const caches: LayerCache[] = model.blocks.map(() => ({ k: null, v: null }));
   try {
     torch.tidy(() => {
-      // Pass 1: every token up to and including R of the last timestep.
+      // The method's modulation is computed once per step from the whole window (as an uncached pass
+      // sees it: the state tokens it reads do not depend on the actions still to be decoded).
+      const tokens = model.embedTokens(x);
+      const mod = model.modulate(x, tokens);
+      // Pass 1: a soft prompt (if any) and every token up to and including R of the last timestep.
       const prefixLen = (K - 1) * T + 2;
-      const embedded = model.embed(x).narrow(1, 0, prefixLen);
-      let padMask = model.keyPaddingMask(x.attentionMask).narrow(1, 0, prefixLen);
-      const h = model.transform(embedded, padMask, caches);
-      argmaxTokens(model.action_head.forward(h.select(1, prefixLen - 1)), out, actDim, 0);
+      const window = model.withPrompt(tokens.narrow(1, 0, prefixLen).add(model.positionBias()), model.keyPaddingMask(x.attentionMask).narrow(1, 0, prefixLen), mod);
+      let padMask = window.padMask;
+      const h = model.transform(window.embedded, padMask, caches, mod);
+      argmaxTokens(model.action_head.forward(h.select(1, h.size(1) - 1)), out, actDim, 0);
       // Then one token per decoded dimension: a^i (at the last timestep) predicts a^(i+1).
-      const lastTime = model.embed_timestep.forward(x.timesteps.select(1, K - 1)); // [B, d]
-      const bias = model.wpe.weight.select(0, 0);
+      const lastTime = x.timesteps.select(1, K - 1); // [B]
       const realKey = torch.zeros([B, 1], { dtype: 'bool' });
       for (let i = 1; i < actDim; i++) {
         const prev = torch.tensor(Int32Array.from({ length: B }, (_, b) => out[b * actDim + i - 1]!), { dtype: 'int64' });
-        let a = model.embed_action.forward(prev);
-        if (model.embed_act_pos) a = a.add(model.embed_act_pos.weight.select(0, i - 1));
-        const e = model.embed_ln.forward(a.add(lastTime)).add(bias).unsqueeze(1); // [B, 1, d]
+        const e = model.embedActionToken(prev, i - 1, lastTime); // [B, 1, d]
         padMask = torch.cat([padMask, realKey], 1);
-        const hi = model.transform(e, padMask, caches);
+        const hi = model.transform(e, padMask, caches, mod);
         argmaxTokens(model.action_head.forward(hi.select(1, 0)), out, actDim, i);
       }
     });

@@ -5,6 +5,7 @@
  */
 import * as torch from '../torch/index.ts';
 import { Tensor } from '../torch/index.ts';
+import type { Modulation } from './modulation.ts';
 
 const { nn, F } = torch;
 
@@ -26,14 +27,26 @@ export interface LayerCache {
 }
 
 export interface BlockInputs {
-  /** [B, kLen] bool, true = padding key (never attended). kLen counts cached tokens too. */
+  /** [B, kLen] bool, true = padding key (never attended). kLen counts cached tokens and prefixes too. */
   keyPaddingMask?: Tensor;
   cache?: LayerCache;
+  /** The window's modulation (see modulation.ts), read by wrapped layers and for this layer's prefix. */
+  mod?: Modulation;
+  /** This block's index (selects the modulation's per-layer prefix). */
+  layer?: number;
+  /** Set by the block: this layer's deep prompt after ln_1 (see `Modulation.layerPrompts`). */
+  normedPrompt?: Tensor;
 }
 
+/**
+ * A linear layer inside a block: `nn.Linear`, or a method's wrapper of it (LoRA, (IA)3, adapters),
+ * which keeps the Linear's own `weight` and `bias` and reads per-sample rows from the modulation.
+ */
+export type BlockLinear = torch.nn.Linear & { forward(x: Tensor, mod?: Modulation): Tensor };
+
 export class Attention extends nn.Module {
-  c_attn: torch.nn.Linear;
-  c_proj: torch.nn.Linear;
+  c_attn: BlockLinear;
+  c_proj: BlockLinear;
   attn_dropout: torch.nn.Dropout;
   resid_dropout: torch.nn.Dropout;
 
@@ -48,10 +61,19 @@ export class Attention extends nn.Module {
 
   forward(x: Tensor, inputs: BlockInputs = {}): Tensor {
     return torch.tidy(() => {
-      const [q, k0, v0] = this.c_attn.forward(x).split(this.cfg.dModel, -1) as [Tensor, Tensor, Tensor];
+      const { mod, layer = 0 } = inputs;
+      const [q, k0, v0] = this.c_attn.forward(x, mod).split(this.cfg.dModel, -1) as [Tensor, Tensor, Tensor];
       let k = F.splitHeads(k0, this.cfg.nHead);
       let v = F.splitHeads(v0, this.cfg.nHead);
       const cache = inputs.cache;
+      // A prefix is prepended once: on the first pass, or on every pass without a cache.
+      if (!cache?.k) {
+        const prefix = this.prefixFor(inputs);
+        if (prefix) {
+          k = torch.cat([prefix.k, k], 2);
+          v = torch.cat([prefix.v, v], 2);
+        }
+      }
       if (cache) {
         if (cache.k && cache.v) {
           k = torch.cat([cache.k, k], 2);
@@ -68,14 +90,24 @@ export class Attention extends nn.Module {
         dropout: this.cfg.dropout,
         training: this.training,
       });
-      return this.resid_dropout.forward(this.c_proj.forward(F.mergeHeads(y)));
+      return this.resid_dropout.forward(this.c_proj.forward(F.mergeHeads(y), mod));
     });
+  }
+
+  /** This layer's key/value prefix: given directly, or made from a deep prompt by this layer's own c_attn. */
+  private prefixFor({ mod, layer = 0, normedPrompt }: BlockInputs): { k: Tensor; v: Tensor } | undefined {
+    const given = mod?.prefix?.[layer];
+    if (given && normedPrompt) throw new Error(`layer ${layer}: a modulation may give a prefix or a deep prompt, not both`);
+    if (given) return given;
+    if (!normedPrompt) return undefined;
+    const [, k, v] = this.c_attn.forward(normedPrompt, mod).split(this.cfg.dModel, -1) as [Tensor, Tensor, Tensor];
+    return { k: F.splitHeads(k, this.cfg.nHead), v: F.splitHeads(v, this.cfg.nHead) };
   }
 }
 
 export class MLP extends nn.Module {
-  c_fc: torch.nn.Linear;
-  c_proj: torch.nn.Linear;
+  c_fc: BlockLinear;
+  c_proj: BlockLinear;
   dropout: torch.nn.Dropout;
 
   constructor(cfg: GPT2Config) {
@@ -85,8 +117,8 @@ export class MLP extends nn.Module {
     this.dropout = new nn.Dropout(cfg.dropout);
   }
 
-  forward(x: Tensor): Tensor {
-    return torch.tidy(() => this.dropout.forward(this.c_proj.forward(F.gelu(this.c_fc.forward(x)))));
+  forward(x: Tensor, mod?: Modulation): Tensor {
+    return torch.tidy(() => this.dropout.forward(this.c_proj.forward(F.gelu(this.c_fc.forward(x, mod)), mod)));
   }
 }
 
@@ -106,8 +138,11 @@ export class Block extends nn.Module {
 
   forward(x: Tensor, inputs: BlockInputs = {}): Tensor {
     return torch.tidy(() => {
-      const h = x.add(this.attn.forward(this.ln_1.forward(x), inputs));
-      return h.add(this.mlp.forward(this.ln_2.forward(h)));
+      // A deep prompt is prepended once, like a prefix: not again on cached passes.
+      const prompt = inputs.cache?.k ? undefined : inputs.mod?.layerPrompts?.[inputs.layer ?? 0];
+      const normedPrompt = prompt ? this.ln_1.forward(prompt) : undefined;
+      const h = x.add(this.attn.forward(this.ln_1.forward(x), normedPrompt ? { ...inputs, normedPrompt } : inputs));
+      return h.add(this.mlp.forward(this.ln_2.forward(h), inputs.mod));
     });
   }
 }

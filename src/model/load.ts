@@ -1,27 +1,48 @@
-/** Rebuilds a Decision Transformer from a pre-training run's checkpoint folder. */
+/** Rebuilds a Decision Transformer from a checkpoint folder (pre-training, fine-tuning or merged). */
 import fs from 'node:fs';
 import path from 'node:path';
 import * as torch from '../torch/index.ts';
 import { DecisionTransformer, type DTConfig } from './decision-transformer.ts';
-import { completeCheckpointDir } from '../train/checkpoints.ts';
-import { modelConfig } from '../train/pretrain.ts';
-import { parsePretrainConfig } from '../train/config.ts';
+import { parseModelConfig } from './config.ts';
 import { StateNormalizer } from '../data/state-norm.ts';
 
-/**
- * Accepts a run folder (`runs/<name>`, using its `checkpoint/`) or a checkpoint folder itself.
- * The model's configuration comes from the checkpoint's metadata.
- */
-export function loadDecisionTransformer(location: string): { model: DecisionTransformer; config: DTConfig; update: number; checkpoint: string; stateNorm?: StateNormalizer } {
+export interface CheckpointMetaOfModel {
+  /** The model configuration (new checkpoints). */
+  model?: unknown;
+  /** A pre-training run's whole config (older checkpoints: its `model` section is the model). */
+  config?: { model?: unknown };
+  update?: number;
+  stateNorm?: unknown;
+}
+
+/** Accepts a run folder (`runs/<name>`, using its `checkpoint/`) or a checkpoint folder itself; returns the complete checkpoint folder. */
+export function findCheckpointDir(location: string): string {
   if (!fs.existsSync(location)) throw new Error(`checkpoint not found: ${path.resolve(location)}`);
-  const candidates = [path.join(location, 'checkpoint'), location];
-  const dir = candidates.map((c) => completeCheckpointDir(c)).find((c) => c !== undefined);
+  const dir = [path.join(location, 'checkpoint'), location].map((c) => torch.completeCheckpointDir(c)).find((c) => c !== undefined);
   if (!dir) throw new Error(`${path.resolve(location)}: no complete checkpoint here (expected checkpoint.json, or a run folder with checkpoint/)`);
+  return dir;
+}
+
+/** The metadata of a checkpoint folder (model configuration, update, state standardisation). */
+export function readModelMeta(dir: string): { config: DTConfig; update: number; stateNorm?: StateNormalizer; meta: CheckpointMetaOfModel } {
   const metaFile = path.join(dir, torch.CHECKPOINT_FILES.meta);
-  const meta = (JSON.parse(fs.readFileSync(metaFile, 'utf8')) as { meta?: { config?: unknown; update?: number; stateNorm?: unknown } }).meta;
-  if (!meta?.config) throw new Error(`${metaFile}: the checkpoint does not record its model configuration`);
-  const config = modelConfig(parsePretrainConfig(meta.config, metaFile));
+  let json: { meta?: CheckpointMetaOfModel };
+  try {
+    json = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as { meta?: CheckpointMetaOfModel };
+  } catch (err) {
+    throw new Error(`${metaFile}: malformed JSON (${(err as Error).message})`);
+  }
+  const meta = json.meta ?? {};
+  const raw = meta.model ?? meta.config?.model;
+  if (raw === undefined) throw new Error(`${metaFile}: the checkpoint does not record its model configuration`);
+  const config = parseModelConfig(raw, metaFile);
   const stateNorm = meta.stateNorm === undefined ? undefined : StateNormalizer.fromJSON(meta.stateNorm, metaFile);
+  return { config, update: meta.update ?? 0, stateNorm, meta };
+}
+
+export function loadDecisionTransformer(location: string): { model: DecisionTransformer; config: DTConfig; update: number; checkpoint: string; stateNorm?: StateNormalizer } {
+  const dir = findCheckpointDir(location);
+  const { config, update, stateNorm } = readModelMeta(dir);
   const model = new DecisionTransformer(config);
   try {
     torch.loadCheckpoint(dir, { model });
@@ -29,5 +50,5 @@ export function loadDecisionTransformer(location: string): { model: DecisionTran
     model.dispose();
     throw err;
   }
-  return { model, config, update: meta.update ?? 0, checkpoint: dir, stateNorm };
+  return { model, config, update, checkpoint: dir, stateNorm };
 }

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as torch from '../torch/index.ts';
-import { completeCheckpointDir } from '../train/checkpoints.ts';
+import { completeCheckpointDir } from '../torch/checkpoint.ts';
 import type { SacLearner } from './sac-learner.ts';
 
 const FORMAT = 'l2m-sac-checkpoint';

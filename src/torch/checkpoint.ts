@@ -84,3 +84,26 @@ export function loadCheckpoint(dir: string, opts: LoadCheckpointOptions): unknow
   }
   return json.meta;
 }
+
+/**
+ * Writes a checkpoint folder atomically as a whole: into `<dir>.tmp`, then swapped in by renames
+ * (`<dir>` -> `<dir>.old`, `<dir>.tmp` -> `<dir>`), so a process killed at any moment leaves either
+ * the previous or the new checkpoint complete (`completeCheckpointDir` finds it).
+ */
+export function saveCheckpointAtomic(dir: string, opts: SaveCheckpointOptions): void {
+  const tmp = `${dir}.tmp`;
+  const old = `${dir}.old`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  saveCheckpoint(tmp, opts);
+  fs.rmSync(old, { recursive: true, force: true });
+  if (fs.existsSync(dir)) fs.renameSync(dir, old);
+  fs.renameSync(tmp, dir);
+  fs.rmSync(old, { recursive: true, force: true });
+}
+
+/** The checkpoint folder to read: `dir`, or `<dir>.old` when a swap was interrupted; undefined if neither is complete. */
+export function completeCheckpointDir(dir: string): string | undefined {
+  if (fs.existsSync(path.join(dir, CHECKPOINT_FILES.meta))) return dir;
+  if (fs.existsSync(path.join(`${dir}.old`, CHECKPOINT_FILES.meta))) return `${dir}.old`;
+  return undefined;
+}

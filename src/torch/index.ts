@@ -38,6 +38,6 @@ export * as F from './functional.ts';
 export * as nn from './nn/index.ts';
 export * as optim from './optim/index.ts';
 export { saveSafetensors, loadSafetensors, type LoadedSafetensors } from './safetensors.ts';
-export { saveCheckpoint, loadCheckpoint, CHECKPOINT_FILES, type SaveCheckpointOptions, type LoadCheckpointOptions } from './checkpoint.ts';
+export { saveCheckpoint, saveCheckpointAtomic, completeCheckpointDir, loadCheckpoint, CHECKPOINT_FILES, type SaveCheckpointOptions, type LoadCheckpointOptions } from './checkpoint.ts';
 export { writeFileAtomic } from './atomic-write.ts';
 export * as testing from './testing.ts';

@@ -6,29 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { PAPER_CONFIG } from '../model/decision-transformer.ts';
+import { modelSchema } from '../model/config.ts';
 
 const positiveInt = z.number().int().positive();
-
-export const modelSchema = z
-  .object({
-    nLayer: positiveInt.default(PAPER_CONFIG.nLayer),
-    nHead: positiveInt.default(PAPER_CONFIG.nHead),
-    dModel: positiveInt.default(PAPER_CONFIG.dModel),
-    /** MLP width; default 4 * dModel. */
-    dInner: positiveInt.optional(),
-    dropout: z.number().min(0).lt(1).default(PAPER_CONFIG.dropout),
-    layerNormEps: z.number().positive().default(PAPER_CONFIG.layerNormEps),
-    stateDim: positiveInt.default(PAPER_CONFIG.stateDim),
-    maxActDim: positiveInt.default(PAPER_CONFIG.maxActDim),
-    actionBins: positiveInt.default(PAPER_CONFIG.actionBins),
-    contextLength: positiveInt.default(PAPER_CONFIG.contextLength),
-    maxEpisodeLength: positiveInt.default(PAPER_CONFIG.maxEpisodeLength),
-    nPositions: positiveInt.default(PAPER_CONFIG.nPositions),
-    /** Learned action-dimension embedding (the original's `a_pos_embds`; off in the paper's model). */
-    actionPositionEmbedding: z.boolean().default(false),
-  })
-  .strict();
 
 export const pretrainSchema = z
   .object({
@@ -95,7 +75,6 @@ export const pretrainSchema = z
   .strict();
 
 export type PretrainConfig = z.infer<typeof pretrainSchema>;
-export type ModelConfigInput = z.infer<typeof modelSchema>;
 
 /** Sets `dotted.path=value` in a plain object (creating objects on the way); the value is parsed as YAML. */
 export function applyOverride(target: Record<string, unknown>, assignment: string): void {

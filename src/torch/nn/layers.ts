@@ -22,16 +22,27 @@ function param(shape: number[], opts: LayerOptions, fill: (t: Tensor) => void): 
   return p;
 }
 
-/** y = x W^T + b with W [out, in]; PyTorch's initialisation (uniform +-1/sqrt(in), weight then bias). */
+/**
+ * y = x W^T + b with W [out, in]; PyTorch's initialisation (uniform +-1/sqrt(in), weight then bias).
+ * `adopt` takes another Linear's Parameters instead of making new ones (the same tensors, so a wrapper
+ * subclass keeps the wrapped layer's names and values: `c_attn.weight` stays `c_attn.weight`).
+ */
 export class Linear extends Module {
   weight: Parameter;
   bias: Parameter | null;
   constructor(
     readonly inFeatures: number,
     readonly outFeatures: number,
-    opts: LayerOptions & { bias?: boolean } = {},
+    opts: LayerOptions & { bias?: boolean; adopt?: Linear } = {},
   ) {
     super();
+    if (opts.adopt) {
+      const [o, i] = opts.adopt.weight.shape as [number, number];
+      if (o !== outFeatures || i !== inFeatures) throw new Error(`Linear: cannot adopt a [${o}, ${i}] weight as [${outFeatures}, ${inFeatures}]`);
+      this.weight = opts.adopt.weight;
+      this.bias = opts.adopt.bias;
+      return;
+    }
     this.weight = param([outFeatures, inFeatures], opts, (t) => init.kaimingUniform_(t, Math.sqrt(5)));
     const bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
     this.bias = opts.bias === false ? null : param([outFeatures], opts, (t) => init.uniform_(t, -bound, bound));

@@ -108,11 +108,15 @@ export class Module {
     return this.train(false);
   }
 
-  /** Parameters and persistent buffers by name. The tensors are the module's own: do not dispose them. */
-  stateDict(): Record<string, Tensor> {
+  /**
+   * Parameters and persistent buffers by name (only names matching `filter` when given). The tensors
+   * are the module's own: do not dispose them.
+   */
+  stateDict(filter?: NamePattern): Record<string, Tensor> {
+    const keepName = filter === undefined ? () => true : nameMatcher(filter);
     const out: Record<string, Tensor> = {};
-    for (const [name, p] of this.namedParameters()) out[name] = p;
-    for (const [name, b] of this.namedBuffers(true)) out[name] = b;
+    for (const [name, p] of this.namedParameters()) if (keepName(name)) out[name] = p;
+    for (const [name, b] of this.namedBuffers(true)) if (keepName(name)) out[name] = b;
     return out;
   }
 

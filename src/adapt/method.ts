@@ -1,0 +1,50 @@
+/**
+ * One adaptation method = a validated config + what it does to a pre-trained Decision Transformer
+ * (HF PEFT's shape: config, wrapped layers, injection by parameter name). Every method in this folder
+ * registers itself (`registry.ts`) and is driven by the same training step (`src/train/step.ts`):
+ *
+ *   inject       once, on the loaded base: freeze, wrap target layers, attach `model.adapt`;
+ *   penalty      an extra loss on the parameters (EWC, L2), added to every update's loss;
+ *   afterBackward  after gradients exist, before clipping and the optimiser (PackNet's masks);
+ *   beginTask / endTask  at task switches of a continual run (EWC's Fisher, PackNet's pruning, L2M's counts);
+ *   state / restore  what must survive a checkpoint besides parameters (selection counts, owners).
+ *
+ * Per-window modulation (prompts, prefixes, pool rows, the key-pull loss) is `model.adapt.modulate`
+ * (`src/model/modulation.ts`), which the model calls itself.
+ */
+import type { Tensor } from '../torch/index.ts';
+import type { DecisionTransformer, DTInputs } from '../model/decision-transformer.ts';
+
+/** A task switch of a continual run: the index of the task in the sequence and its name. */
+export interface TaskInfo {
+  index: number;
+  name: string;
+  /** Tasks of the whole sequence, in order. */
+  sequence: readonly string[];
+}
+
+/** What a method may use at a task's end: batches of that task's data (as model inputs). */
+export interface TaskData {
+  /** The next training batch of the task that just ended (tensors owned by the caller's scope). */
+  nextBatch(): { x: DTInputs; actionMask: Tensor };
+}
+
+export interface AdaptMethod<C = unknown> {
+  /** The registry name (`lora`, `ia3`, ...). */
+  readonly name: string;
+  /** The validated config (every default filled in), saved with adapter checkpoints. */
+  readonly config: C;
+  inject(model: DecisionTransformer): void;
+  penalty?(model: DecisionTransformer): Tensor | undefined;
+  afterBackward?(model: DecisionTransformer): void;
+  beginTask?(model: DecisionTransformer, task: TaskInfo): void;
+  endTask?(model: DecisionTransformer, task: TaskInfo, data: TaskData): void;
+  /** JSON-serialisable state besides parameters (e.g. selection counts); restored before training resumes. */
+  state?(): unknown;
+  restore?(state: unknown): void;
+  /**
+   * Folds the method into the base weights so a plain Decision Transformer acts identically
+   * (LoRA, (IA)3). Methods that cannot be folded leave this out.
+   */
+  merge?(model: DecisionTransformer): void;
+}
