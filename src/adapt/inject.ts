@@ -2,7 +2,9 @@
  * Injection helpers shared by the methods: find modules by name pattern, replace Linear layers by
  * wrappers that adopt their Parameters (base names and values unchanged), freeze the base.
  */
+import { createHash } from 'node:crypto';
 import * as torch from '../torch/index.ts';
+import { native } from '../torch/native.ts';
 import type { DecisionTransformer } from '../model/decision-transformer.ts';
 import type { AdaptMethod } from './method.ts';
 
@@ -41,13 +43,37 @@ export function resolveLayers(model: DecisionTransformer, layers: readonly numbe
 
 /** Base parameter names recorded when a method was attached (adapter checkpoints save everything else, plus what the method trains). */
 const baseKeys = new WeakMap<DecisionTransformer, ReadonlySet<string>>();
+const identities = new WeakMap<DecisionTransformer, string>();
+
+/** sha256 of a model's tensors (name, dtype, shape, bytes), in name order. */
+export function tensorsIdentity(model: torch.nn.Module): string {
+  return torch.noGrad(() =>
+    torch.tidy(() => {
+      const h = createHash('sha256');
+      for (const [name, t] of Object.entries(model.stateDict()).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        h.update(`${name}:${t.dtype}:[${t.shape.join(',')}]\n`);
+        h.update(new Uint8Array(native.toArrayBuffer(t.contiguous().handle) as ArrayBuffer));
+      }
+      return h.digest('hex');
+    }),
+  );
+}
 
 /**
- * Attaches `method` to a freshly loaded base: records the base's state-dict names, then injects.
- * A model takes one method.
+ * The identity of the base: recorded when a method is attached (before any training), else of the
+ * plain model as it is now. Adapter checkpoints carry it and refuse another base.
+ */
+export function baseIdentity(model: DecisionTransformer): string {
+  return identities.get(model) ?? tensorsIdentity(model);
+}
+
+/**
+ * Attaches `method` to a freshly loaded base: records the base's state-dict names and identity, then
+ * injects. A model takes one method.
  */
 export function attachMethod(model: DecisionTransformer, method: AdaptMethod): void {
   if (baseKeys.has(model) || model.adapt) throw new Error('attachMethod: this model already has an adaptation method');
+  identities.set(model, tensorsIdentity(model));
   baseKeys.set(model, new Set(Object.keys(model.stateDict())));
   method.inject(model);
 }

@@ -1,0 +1,7 @@
+/** Every built-in adaptation method (each file registers itself), and the public API of src/adapt. */
+import './lora.ts';
+
+export { createMethod, methodEntry, methodNames, parseMethodConfig, registerMethod, type MethodEntry, type MethodSpec } from './registry.ts';
+export { attachMethod, adapterStateDict, baseIdentity, trainableParameters } from './inject.ts';
+export { saveAdapter, loadAdapter, readAdapterMeta, ADAPTER_FILES, type AdapterMeta } from './checkpoint.ts';
+export type { AdaptMethod, TaskInfo, TaskData } from './method.ts';
