@@ -1,4 +1,5 @@
 /** Every built-in adaptation method (each file registers itself), and the public API of src/adapt. */
+import './finetune.ts';
 import './lora.ts';
 
 export { createMethod, methodEntry, methodNames, parseMethodConfig, registerMethod, type MethodEntry, type MethodSpec } from './registry.ts';

@@ -11,6 +11,12 @@ export interface AdaptCase {
 }
 
 export const ADAPT_CASES: Record<string, AdaptCase[]> = {
+  full: [{ label: 'full fine-tuning', config: { name: 'full' }, identity: true }],
+  'last-layers': [
+    { label: 'last block + ln_f + head', config: { name: 'last-layers' }, identity: true },
+    { label: 'block 0 only', config: { name: 'last-layers', layers: [0], actionHead: false, finalNorm: false }, identity: true },
+  ],
+  head: [{ label: 'action head only', config: { name: 'head' }, identity: true }],
   lora: [
     { label: 'lora (Q, V, FFN)', config: { name: 'lora', rank: 4, alpha: 8 }, identity: true },
     { label: 'lora (K only, last block)', config: { name: 'lora', rank: 2, alpha: 2, q: false, k: true, v: false, ffn: false, layers: [-1] }, identity: true },
