@@ -13,6 +13,8 @@ program.addCommand((await import('./envs.ts')).envsCommand());
 program.addCommand((await import('./data.ts')).dataCommand());
 program.addCommand((await import('./train.ts')).pretrainCommand());
 program.addCommand((await import('./train.ts')).evalCommand());
+program.addCommand((await import('./adapt.ts')).finetuneCommand());
+program.addCommand((await import('./adapt.ts')).adaptCommand());
 program.addCommand((await import('./demo.ts')).demoCommand());
 program.addCommand((await import('./rl.ts')).rlCommand());
 

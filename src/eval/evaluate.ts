@@ -35,6 +35,11 @@ export interface EvalOptions {
   cached?: boolean;
   /** The state standardisation the model was trained with (from its checkpoint); none by default. */
   stateNorm?: StateNormalizer;
+  /**
+   * The task index each task's windows carry (`DTInputs.taskIds`), for adaptation methods that read
+   * it (per-task modules, oracles); tasks not listed get none (-1 is never given).
+   */
+  taskIds?: Readonly<Record<string, number>>;
   /** Called after every environment step of a domain batch. */
   onStep?: (domain: Domain, step: number, maxSteps: number) => void;
 }
@@ -166,6 +171,9 @@ async function rolloutRound(
   const actDim = envs.actDim;
   const { returns, finalSuccess, anySuccess } = out;
   const norm = opts.stateNorm;
+  const ids = opts.taskIds;
+  if (ids && envTasks.some((t) => ids[t] === undefined)) throw new Error(`evaluate: no task id for ${[...new Set(envTasks.filter((t) => ids[t] === undefined))].join(', ')} (EvalOptions.taskIds)`);
+  const taskIds = ids ? Int32Array.from(envTasks, (t) => ids[t]!) : undefined;
   const standardise = norm && ((states: Float32Array, real: Uint8Array) => norm.apply(domain, states, real));
   let envSteps = 0;
   try {
@@ -173,7 +181,11 @@ async function rolloutRound(
     for (let t = 0; done.some((d) => d === 0); t++) {
       if (t >= cfg.maxEpisodeLength) throw new Error(`evaluate: episode longer than the model's ${cfg.maxEpisodeLength} timesteps (maxEpisodeLength)`);
       for (let i = 0; i < n; i++) if (!done[i]) ctx.push(i, obs.subarray(i * envs.obsDim, i * envs.obsDim + envs.obsDims[i]!), rtg[i]!, t);
-      const tokens = torch.tidy(() => decodeActionTokens(model, ctx.toInputs(standardise), actDim, opts.cached ?? true));
+      const tokens = torch.tidy(() => {
+        const x = ctx.toInputs(standardise);
+        if (taskIds) x.taskIds = torch.tensor(taskIds, { dtype: 'int64' });
+        return decodeActionTokens(model, x, actDim, opts.cached ?? true);
+      });
       const actions = new Float64Array(n * actDim);
       for (let i = 0; i < n * actDim; i++) actions[i] = tokenizer.decode(tokens[i]!);
       const step = await envs.step(actions);

@@ -1,0 +1,131 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as torch from '../src/torch/index.ts';
+import { parsePretrainConfig } from '../src/train/config.ts';
+import { pretrain } from '../src/train/pretrain.ts';
+import { loadFinetuneConfig, parseFinetuneConfig, type FinetuneConfig } from '../src/train/finetune-config.ts';
+import { finetune } from '../src/train/finetune.ts';
+import { loadDecisionTransformer } from '../src/model/load.ts';
+import { loadAdapter } from '../src/adapt/checkpoint.ts';
+import { writeSyntheticMetaWorld } from './helpers/synthetic-data.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'l2m-finetune-'));
+process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
+const dataDir = path.join(tmp, 'data');
+writeSyntheticMetaWorld(dataDir, 'reach-v2', 4, 1);
+writeSyntheticMetaWorld(dataDir, 'hammer-v2', 4, 2);
+const baseDir = path.join(tmp, 'runs', 'base');
+
+test.before(async () => {
+  await pretrain(
+    parsePretrainConfig({
+      name: 'base',
+      outDir: path.join(tmp, 'runs'),
+      model: { nLayer: 2, nHead: 2, dModel: 32, contextLength: 5 },
+      data: { dir: dataDir, tasks: ['reach-v2'], normalizeStates: true },
+      train: { steps: 10, batchSize: 8, lr: 1e-3, warmupSteps: 2, checkpointEvery: 10 },
+      eval: { atEnd: false },
+    }),
+  );
+});
+
+function ftConfig(name: string, extra: Record<string, unknown> = {}): FinetuneConfig {
+  return parseFinetuneConfig({
+    name,
+    outDir: path.join(tmp, 'ft'),
+    base: baseDir,
+    task: 'hammer-v2',
+    method: { name: 'lora', rank: 2, alpha: 4 },
+    data: { dir: dataDir },
+    train: { steps: 20, batchSize: 8, lr: 1e-3, logEvery: 5, checkpointEvery: 10 },
+    eval: { every: 0, episodes: 1, retention: ['reach-v2'], retentionEpisodes: 1, concurrentEnvs: 2, workers: 0 },
+    ...extra,
+  });
+}
+
+test('l2m finetune: results with the base beside, an adapter checkpoint that reloads onto the base, the base untouched', async () => {
+  const r = await finetune(ftConfig('lora'));
+  assert.equal(r.method, 'lora');
+  assert.equal(r.task, 'hammer-v2');
+  assert.equal(r.updates, 20);
+  assert.ok(r.trainableParams > 0 && r.trainableParams < r.totalParams);
+  assert.ok(r.retention && r.retention.tasks[0]!.task === 'reach-v2');
+  for (const v of [r.newTask.score, r.newTask.base, r.retention.mean, r.retention.baseMean]) assert.ok(v >= 0 && v <= 1);
+  const dir = path.join(tmp, 'ft', 'lora');
+  for (const f of ['results.json', 'results.md', 'train.csv', 'eval.csv', 'metrics.jsonl', 'adapter/adapter.json', 'adapter/adapter.safetensors']) assert.ok(fs.existsSync(path.join(dir, f)), f);
+  const saved = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')) as typeof r;
+  assert.equal(saved.trainableParams, r.trainableParams);
+  // The adapter lands on the base it was trained on; the base's own checkpoint is unchanged by the run.
+  const { model } = loadDecisionTransformer(baseDir);
+  const method = loadAdapter(path.join(dir, 'adapter'), model);
+  assert.equal(method.name, 'lora');
+  model.dispose();
+});
+
+test('l2m finetune resumes after SIGKILL to identical results', async () => {
+  const full = await finetune(ftConfig('uninterrupted', { eval: { every: 0, episodes: 1, concurrentEnvs: 1, workers: 0 } }));
+  const script = path.join(tmp, 'kill.mts');
+  fs.writeFileSync(
+    script,
+    `import { parseFinetuneConfig } from ${JSON.stringify(path.join(root, 'src/train/finetune-config.ts'))};
+import { finetune } from ${JSON.stringify(path.join(root, 'src/train/finetune.ts'))};
+const cfg = parseFinetuneConfig(JSON.parse(process.argv[2]));
+await finetune(cfg, { hooks: { onUpdate: (u) => { if (u === 13) process.kill(process.pid, 'SIGKILL'); } } });
+`,
+  );
+  const cfg = ftConfig('resumed', { eval: { every: 0, episodes: 1, concurrentEnvs: 1, workers: 0 } });
+  const child = spawnSync(process.execPath, ['--import', 'tsx', script, JSON.stringify(cfg)], { cwd: root, encoding: 'utf8' });
+  assert.equal(child.signal, 'SIGKILL', child.stderr);
+  const resumed = await finetune(cfg, { resume: true });
+  assert.equal(resumed.finalLoss, full.finalLoss);
+  const csv = (name: string): string[] => fs.readFileSync(path.join(tmp, 'ft', name, 'train.csv'), 'utf8').trim().split('\n');
+  assert.deepEqual(csv('resumed'), csv('uninterrupted'));
+  const a = torch.loadSafetensors(path.join(tmp, 'ft', 'resumed', 'adapter', 'adapter.safetensors'));
+  const b = torch.loadSafetensors(path.join(tmp, 'ft', 'uninterrupted', 'adapter', 'adapter.safetensors'));
+  assert.deepEqual(Object.keys(a.tensors).sort(), Object.keys(b.tensors).sort());
+  for (const [k, t] of Object.entries(a.tensors)) assert.ok(t.equal(b.tensors[k]!), `${k} equal`);
+  assert.equal(resumed.newTask.score, full.newTask.score);
+});
+
+test('bad input gets a clear error and writes nothing', async () => {
+  const out = path.join(tmp, 'ft');
+  const before = fs.readdirSync(out).sort();
+  await assert.rejects(finetune(ftConfig('nodata', { task: 'push-v2' })), /no dataset for push-v2/);
+  await assert.rejects(finetune(ftConfig('unknown-task', { task: 'no-such-task' })), /unknown task 'no-such-task'/);
+  await assert.rejects(finetune(ftConfig('nobase', { base: path.join(tmp, 'nowhere') })), /checkpoint not found/);
+  assert.throws(() => ftConfig('unknown-method', { method: { name: 'magic' } }), /unknown adaptation method 'magic' \(known: .*lora/);
+  assert.throws(() => ftConfig('bad-field', { method: { name: 'lora', rnak: 4 } }), /method \(lora\): invalid config[\s\S]*rnak/);
+  assert.throws(() => ftConfig('bad-rank', { method: { name: 'lora', rank: 0 } }), /rank/);
+  assert.deepEqual(fs.readdirSync(out).sort(), before, 'nothing was written');
+  // A checkpoint of another architecture is refused when an adapter is loaded onto it.
+  const other = path.join(tmp, 'runs', 'other');
+  await pretrain(
+    parsePretrainConfig({
+      name: 'other',
+      outDir: path.join(tmp, 'runs'),
+      model: { nLayer: 1, nHead: 2, dModel: 32, contextLength: 5 },
+      data: { dir: dataDir, tasks: ['reach-v2'] },
+      train: { steps: 1, batchSize: 4, warmupSteps: 0, checkpointEvery: 1 },
+      eval: { atEnd: false },
+    }),
+  );
+  const { model } = loadDecisionTransformer(other);
+  assert.throws(() => loadAdapter(path.join(out, 'lora', 'adapter'), model), /base of another architecture/);
+  model.dispose();
+});
+
+test('every config in configs/finetune is valid and names a registered method', () => {
+  const dir = path.join(root, 'configs', 'finetune');
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'common.yaml');
+  assert.ok(files.length >= 3);
+  for (const f of files) {
+    const cfg = loadFinetuneConfig(path.join(dir, f));
+    assert.equal((cfg.method as { name: string }).name, f.replace(/\.yaml$/, ''), f);
+  }
+});
