@@ -3,18 +3,14 @@
  * Meta-World tasks, pre-trains a small Decision Transformer, evaluates it, prints the results table
  * and writes it with plots into the run folder (see src/train/demo.ts).
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { positiveInt } from './options.ts';
 import { ACTION_LABELS, type ActionLabels } from '../data/collect-policy.ts';
 import cliProgress from 'cli-progress';
 import { DEMO_DEFAULTS, runDemo } from '../train/demo.ts';
 import { textTable } from '../eval/report.ts';
 import { setAssetDir } from '../envs/mujoco.ts';
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${value}'`);
-  return n;
-}
 
 /** A progress display: a bar on a terminal, a line every few seconds otherwise (CI logs, pipes). */
 class Progress {

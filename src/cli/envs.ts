@@ -1,5 +1,6 @@
 /** `l2m envs`: list the registered tasks and sets, roll out a scripted or random policy. */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { integer, nonNegative } from './options.ts';
 import { setAssetDir } from '../envs/mujoco.ts';
 import { randomPolicy, scriptedPolicy, withGaussianNoise } from '../envs/policies.ts';
 import { listSets, listTasks, makeEnv, taskEntry } from '../envs/registry.ts';
@@ -7,19 +8,7 @@ import { Rng } from '../envs/rng.ts';
 import { mean, rollout, std } from '../envs/rollout.ts';
 import type { Policy } from '../envs/types.ts';
 
-function integer(min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'`);
-    return n;
-  };
-}
 
-function nonNegative(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number >= 0, got '${value}'`);
-  return n;
-}
 
 export interface RolloutSummary {
   task: string;

@@ -1,17 +1,11 @@
 /** `l2m rl`: reinforcement-learning agents (SAC) that generate the DMControl data. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { integer } from './options.ts';
 import { setAssetDir } from '../envs/mujoco.ts';
 import type { SacConfig } from '../rl/sac-config.ts';
 
-function integer(min: number) {
-  return (value: string): number => {
-    const n = Number(value.replace(/_/g, ''));
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'`);
-    return n;
-  };
-}
 
 /** `--config` value: inline JSON or a JSON file with SAC hyper-parameters. */
 function parseConfig(spec: string | undefined): Partial<SacConfig> {

@@ -1,7 +1,8 @@
 /** `l2m pretrain` and `l2m eval`: offline pre-training of the Decision Transformer and its evaluation. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { positiveInt } from './options.ts';
 import cliProgress from 'cli-progress';
 import { loadPretrainConfig } from '../train/config.ts';
 import { pretrain } from '../train/pretrain.ts';
@@ -11,11 +12,6 @@ import { markdownTable, textTable } from '../eval/report.ts';
 import { resolveTasks } from '../envs/registry.ts';
 import { setAssetDir } from '../envs/mujoco.ts';
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${value}'`);
-  return n;
-}
 
 export function pretrainCommand(): Command {
   return new Command('pretrain')

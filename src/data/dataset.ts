@@ -24,7 +24,7 @@ import { z } from 'zod';
 import { observationLayoutSchema, layoutDim, type ObservationLayout } from './layout.ts';
 import { NpzFile, npyChunks, type NpzArrayInput } from './npz.ts';
 import { decodeNpy, type NpyArray } from './npy.ts';
-import { replaceAtomically } from './atomic.ts';
+import { replaceAtomically } from '../torch/atomic-write.ts';
 import { writeZip } from './zip.ts';
 
 export const DATASET_FORMAT = 'l2m-dataset';

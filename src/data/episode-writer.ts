@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from './atomic.ts';
+import { writeFileAtomic } from '../torch/atomic-write.ts';
 import { buildDataset, saveDataset, type Dataset, type DatasetDescription } from './dataset.ts';
 import { layoutDim } from './layout.ts';
 

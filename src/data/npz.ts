@@ -2,7 +2,7 @@
  * `.npz` archives (what `np.savez` / `np.savez_compressed` write): a ZIP whose `<key>.npy` members
  * are arrays. Members that are not `.npy` (our `metadata.json`) come back as bytes, as `np.load` does.
  */
-import { replaceAtomically } from './atomic.ts';
+import { replaceAtomically } from '../torch/atomic-write.ts';
 import { decodeNpy, encodeNpy, type NpyArray, type NpyTypedArray } from './npy.ts';
 import { ZipReader, writeZip, type ZipMemberInput } from './zip.ts';
 

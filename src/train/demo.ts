@@ -14,7 +14,7 @@ import { parsePretrainConfig, type PretrainConfig } from './config.ts';
 import { pretrain, type PretrainHooks, type PretrainResult } from './pretrain.ts';
 import { lossCurveSvg, taskScoresSvg } from '../eval/plots.ts';
 import { markdownTable } from '../eval/report.ts';
-import { writeFileAtomic } from '../data/atomic.ts';
+import { writeFileAtomic } from '../torch/atomic-write.ts';
 import { parseNoiseSchedule } from '../data/noise-schedule.ts';
 import type { ActionLabels } from '../data/collect-policy.ts';
 
