@@ -1,7 +1,7 @@
-// Collection: seeded episodes, crash-safe commits, resume (also after SIGKILL), parallel workers, noise schedule, stats.
+// Collection: seeded episodes, crash-safe commits, resume (also after SIGKILL), parallel workers, noise schedule, after-success hold, stats.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Rng } from '../src/envs/rng.ts';
 import { boxSpace, type Env, type StepResult } from '../src/envs/types.ts';
 import { collect } from '../src/data/collect.ts';
-import { noisyExpertPolicy, randomCollectPolicy } from '../src/data/collect-policy.ts';
+import { metaWorldHold, noisyExpertPolicy, randomCollectPolicy } from '../src/data/collect-policy.ts';
 import { collectTasks, runTask } from '../src/data/collect-tasks.ts';
 import { loadDataset, type Dataset } from '../src/data/dataset.ts';
 import { partialDir, readPartial } from '../src/data/episode-writer.ts';
@@ -182,7 +182,7 @@ test('a collector killed (SIGKILL) mid-run keeps its finished episodes and resum
   assert.ok(k >= killedAt && k < episodes, `committed ${k} episodes`);
   assert.deepEqual([...part.episodeOffsets], Array.from({ length: k + 1 }, (_, e) => 200 * e));
   assert.ok(!fs.existsSync(path.join(out, 'reach-v2.npz')));
-  const job = { out, episodes, seed: 3, policy: { kind: 'auto', schedule: DEFAULT_NOISE_SCHEDULE } };
+  const job = { out, episodes, seed: 3, policy: { kind: 'auto', schedule: DEFAULT_NOISE_SCHEDULE, afterSuccess: 'hold' } };
   const seen: number[] = [];
   const resumed = await runTask('reach-v2', { ...job, resume: true }, { onEpisode: (e) => seen.push(e.episode) });
   assert.deepEqual(seen, Array.from({ length: episodes - k }, (_, i) => k + i));
@@ -260,4 +260,78 @@ test('non-finite observations, rewards or actions stop the collection with the e
   await assert.rejects(collect('toy-v2', toyPolicy(), { out: dir('nan'), episodes: 2, env: new NanEnv() }), /toy-v2: the environment returned reward NaN \(episode 0, step 2\)/);
   const nanPolicy = { act: (): Float64Array => Float64Array.of(0, NaN) };
   await assert.rejects(collect('toy-v2', nanPolicy, { out: dir('nan2'), episodes: 1, env: new ToyEnv() }), /policy returned action\[1\] = NaN \(episode 0, step 0\)/);
+});
+
+test("after-success 'hold': the hold action follows every successful step; recorded only when not 'continue'; resume and bad values refused clearly", async () => {
+  const space = boxSpace([-1, -1], [1, 1]);
+  const schedule = [{ at: 0, std: 0, randomProb: 0 }];
+  // The toy's hold: push on the first coordinate's sign (a recognisable action), the second as the expert last gave it.
+  const seenLast: (number | undefined)[] = [];
+  const toyHold = (obs: Float64Array, last: Float64Array | undefined): Float64Array => (seenLast.push(last?.[1]), Float64Array.of(0.5, last?.[1] ?? 9));
+  const held = loadDataset((await collect('toy-v2', noisyExpertPolicy(expert, space, schedule, 'scripted', 'executed', 'hold', toyHold), { out: dir('hold'), episodes: 6, seed: 1, env: new ToyEnv() })).path);
+  const cont = loadDataset((await collect('toy-v2', noisyExpertPolicy(expert, space, schedule, 'scripted', 'executed', 'continue', toyHold), { out: dir('hold-cont'), episodes: 6, seed: 1, env: new ToyEnv() })).path);
+  let holds = 0;
+  for (let e = 0; e < 6; e++) {
+    let expertSecond = NaN;
+    for (let t = 0; t < 7; t++) {
+      const i = 7 * e + t;
+      const afterSuccess = t > 0 && held.successes![i - 1] === 1;
+      const a = [...held.actions.subarray(2 * i, 2 * i + 2)];
+      if (afterSuccess) {
+        holds++;
+        assert.equal(a[0], 0.5, `episode ${e} step ${t}: the hold action after a successful step`);
+        assert.equal(a[1], expertSecond, 'the second value as the expert last gave it');
+      } else {
+        const want = expert.act(Float64Array.from(held.states.subarray(3 * i, 3 * i + 3))).map((v) => Math.max(-1, Math.min(1, v)));
+        assert.ok(Math.abs(a[0]! - want[0]!) < 1e-5 && Math.abs(a[1]! - want[1]!) < 1e-5, `episode ${e} step ${t}: the expert acts until a step succeeds`);
+        expertSecond = a[1]!;
+      }
+    }
+  }
+  assert.ok(holds > 0, 'some steps followed a success');
+  assert.ok(seenLast.every((v) => v !== undefined), 'the hold saw the expert\'s last action');
+  // 'continue' never holds and keeps the settings of older datasets.
+  assert.ok(![...cont.actions].some((v, k) => k % 2 === 0 && v === 0.5));
+  assert.equal(held.meta.collector.settings.afterSuccess, 'hold');
+  assert.equal(cont.meta.collector.settings.afterSuccess, undefined);
+  assert.deepEqual(Object.keys(cont.meta.collector.settings).sort(), ['episodes', 'maxEpisodeSteps', 'schedule']);
+  // Resuming with the other behaviour is refused, naming both, for complete and for unfinished output.
+  const contPolicy = (): ReturnType<typeof noisyExpertPolicy> => noisyExpertPolicy(expert, space, schedule, 'scripted', 'executed', 'continue', toyHold);
+  const holdPolicy = (): ReturnType<typeof noisyExpertPolicy> => noisyExpertPolicy(expert, space, schedule, 'scripted', 'executed', 'hold', toyHold);
+  await assert.rejects(collect('toy-v2', contPolicy(), { out: dir('hold'), episodes: 6, seed: 1, env: new ToyEnv(), resume: true }), /toy-v2\.npz was collected with --after-success hold, this run asks for continue: pass --after-success hold to resume it/);
+  await assert.rejects(
+    collect('toy-v2', holdPolicy(), { out: dir('hold-cont'), episodes: 6, seed: 1, env: new ToyEnv(), resume: true }),
+    /toy-v2\.npz was collected with --after-success continue \(the behaviour before the option existed\), this run asks for hold: pass --after-success continue/,
+  );
+  let n = 0;
+  await collect('toy-v2', holdPolicy(), { out: dir('hold-part'), episodes: 6, seed: 1, env: new ToyEnv(), shouldStop: () => n++ >= 2 });
+  await assert.rejects(collect('toy-v2', contPolicy(), { out: dir('hold-part'), episodes: 6, seed: 1, env: new ToyEnv(), resume: true }), /toy-v2\.partial was collected with --after-success hold, this run asks for continue/);
+  const resumed = await collect('toy-v2', holdPolicy(), { out: dir('hold-part'), episodes: 6, seed: 1, env: new ToyEnv(), resume: true });
+  sameData(loadDataset(resumed.path), held);
+  // Bad values: the API and the CLI name the choices.
+  assert.throws(() => noisyExpertPolicy(expert, space, schedule, 'scripted', 'executed', 'stay' as never), /after-success behaviour must be one of hold, continue, got 'stay'/);
+  const cli = spawnSync(process.execPath, [path.join(root, 'bin/l2m.mjs'), 'data', 'collect', '--tasks', 'reach-v2', '--episodes', '1', '--out', dir('hold-cli'), '--after-success', 'stay'], { cwd: root, encoding: 'utf8' });
+  assert.notEqual(cli.status, 0);
+  assert.match(cli.stderr, /--after-success must be one of hold, continue, got 'stay'/);
+  assert.ok(!fs.existsSync(path.join(dir('hold-cli'), 'reach-v2.npz')));
+  assert.throws(() => metaWorldHold(Float64Array.of(0, 0, 0), undefined), /observations have 39 values/);
+});
+
+test("after-success 'hold' keeps faucet-open-v2 solved to step 200 (its expert turns the faucet past the goal); resumes bit-identically", async () => {
+  // faucet-open's expert keeps pushing the handle round after success: 0% success at step 200 (docs/metaworld-experts.md).
+  const noisy = parseNoiseSchedule('noisy-expert');
+  const job = (afterSuccess: string, out: string, extra = {}) => ({ out: dir(out), episodes: 4, seed: 0, policy: { kind: 'auto', schedule: noisy, afterSuccess }, ...extra });
+  const last = (ds: Dataset): number[] => Array.from({ length: 4 }, (_, e) => ds.successes![ds.episodeOffsets[e + 1]! - 1]!);
+  const cont = loadDataset((await runTask('faucet-open-v2', job('continue', 'faucet-cont'))).path);
+  const held = loadDataset((await runTask('faucet-open-v2', job('hold', 'faucet-hold'))).path);
+  assert.deepEqual(last(cont), [0, 0, 0, 0], 'the expert alone fails at step 200');
+  assert.ok(cont.successes!.some((s) => s === 1), 'after succeeding earlier');
+  assert.deepEqual(last(held), [1, 1, 1, 1], 'holding keeps the final-step success');
+  assert.equal(held.meta.collector.settings.afterSuccess, 'hold');
+  // Each episode is still a function of its seeds: stop after 2 episodes, resume, same bytes.
+  let n = 0;
+  const stopped = await runTask('faucet-open-v2', job('hold', 'faucet-hold-part'), { shouldStop: () => n++ >= 2 });
+  assert.equal(stopped.episodes, 2);
+  const resumed = await runTask('faucet-open-v2', job('hold', 'faucet-hold-part', { resume: true }));
+  sameData(loadDataset(resumed.path, { verify: true }), held);
 });

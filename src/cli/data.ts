@@ -1,11 +1,12 @@
 /** `l2m data`: collect datasets, import the original release, print dataset statistics. */
 import os from 'node:os';
 import path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { integer } from './options.ts';
 import cliProgress from 'cli-progress';
 import { setAssetDir } from '../envs/mujoco.ts';
 import { resolveTasks } from '../envs/registry.ts';
-import { ACTION_LABELS, collectPolicyKinds } from '../data/collect-policy.ts';
+import { ACTION_LABELS, AFTER_SUCCESS, collectPolicyKinds } from '../data/collect-policy.ts';
 import { collectTasks } from '../data/collect-tasks.ts';
 import { saveDataset } from '../data/dataset.ts';
 import { finalPath } from '../data/episode-writer.ts';
@@ -14,13 +15,6 @@ import { DEFAULT_NOISE_SCHEDULE, NOISE_PRESETS, parseNoiseSchedule } from '../da
 import { statsOf, type DatasetStats } from '../data/stats.ts';
 import fs from 'node:fs';
 
-function integer(min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'`);
-    return n;
-  };
-}
 
 const fmt = (x: number | undefined, digits = 1): string => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(digits));
 const pct = (x: number | undefined): string => (x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);
@@ -57,6 +51,7 @@ function collectCommand(): Command {
     .option('--policy <kind>', `collection policy: ${collectPolicyKinds().join(', ')} (auto: scripted expert where the task has one, else random)`, 'auto')
     .option('--noise-schedule <spec>', `scripted-expert noise schedule: a preset (${Object.keys(NOISE_PRESETS).join(', ')}), JSON knots, or a JSON file`, 'replay')
     .option('--labels <which>', `actions a noisy scripted expert's dataset stores: ${ACTION_LABELS.join(' or ')} (the expert's own action while the noisy one is executed: DART)`, 'executed')
+    .option('--after-success <what>', `what a scripted expert does once the task reports success: ${AFTER_SUCCESS.join(' or ')} (hold: no hand motion, gripper kept, until success is lost)`, 'hold')
     .option('--seed <n>', 'run seed (episode seeds derive from it, the task and the episode index)', integer(0), 0)
     .option('--workers <n>', 'parallel worker processes (default: min(tasks, CPU cores))', integer(1))
     .option('--max-steps <n>', 'steps per episode (default: the task\'s, 200 Meta-World, 1000 DMControl)', integer(1))
@@ -69,6 +64,7 @@ function collectCommand(): Command {
       const tasks = await resolveTasks(o.tasks);
       const schedule = parseNoiseSchedule(o.noiseSchedule);
       if (!ACTION_LABELS.includes(o.labels)) throw new Error(`--labels must be one of ${ACTION_LABELS.join(', ')}, got '${o.labels}'`);
+      if (!AFTER_SUCCESS.includes(o.afterSuccess)) throw new Error(`--after-success must be one of ${AFTER_SUCCESS.join(', ')}, got '${o.afterSuccess}'`);
       const kinds = collectPolicyKinds();
       if (!kinds.includes(o.policy)) throw new Error(`unknown --policy '${o.policy}' (known: ${kinds.join(', ')})`);
       const workers = Math.max(1, Math.min(o.workers ?? os.availableParallelism(), tasks.length));
@@ -99,7 +95,7 @@ function collectCommand(): Command {
         resume: o.resume,
         force: o.force,
         maxEpisodeSteps: o.maxSteps,
-        policy: { kind: o.policy, schedule, labels: o.labels },
+        policy: { kind: o.policy, schedule, labels: o.labels, afterSuccess: o.afterSuccess },
         workers,
         shouldStop: () => stopRequested,
         onTaskStart(task, worker) {

@@ -8,6 +8,7 @@
  * actions depend only on the observation and that generator, e.g. the noisy experts).
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { makeEnv } from '../envs/registry.ts';
 import { Rng } from '../envs/rng.ts';
 import type { Env, Policy } from '../envs/types.ts';
@@ -67,6 +68,34 @@ export function describeDataset(task: string, env: Env, collector: DatasetDescri
   return { task, domain: info.domain, observation: info.observation!, action: { dim, low: info.actionLow!, high: info.actionHigh! }, collector, seed };
 }
 
+/** A scripted collector's after-success behaviour: datasets from before the setting existed continued. */
+const afterSuccessOf = (c: DatasetDescription['collector']): string => (c.kind === 'scripted' ? String(c.settings.afterSuccess ?? 'continue') : '');
+
+/**
+ * Resuming output collected with another after-success behaviour (`--after-success`) is refused with
+ * a message that names both, before the generic settings check (a default changed under old data).
+ */
+function checkAfterSuccess(out: string, task: string, want: DatasetDescription['collector']): void {
+  let have: DatasetDescription['collector'] | undefined;
+  let where = finalPath(out, task);
+  if (fs.existsSync(where)) have = readDatasetMeta(where).collector;
+  else {
+    where = partialDir(out, task);
+    try {
+      have = (JSON.parse(fs.readFileSync(path.join(where, 'manifest.json'), 'utf8')) as { description?: DatasetDescription }).description?.collector;
+    } catch {
+      return; // nothing to resume, or a broken manifest: EpisodeWriter reports it
+    }
+  }
+  if (!have || have.kind !== 'scripted' || want.kind !== 'scripted') return;
+  const [h, w] = [afterSuccessOf(have), afterSuccessOf(want)];
+  if (h === w) return;
+  throw new Error(
+    `${where} was collected with --after-success ${h}${h === 'continue' ? ' (the behaviour before the option existed)' : ''}, ` +
+      `this run asks for ${w}: pass --after-success ${h} to resume it, or use another --out or --force`,
+  );
+}
+
 function asCollectPolicy(p: Policy | CollectPolicy): CollectPolicy {
   return 'info' in p ? (p as CollectPolicy) : Object.assign(Object.create(p) as Policy, { act: p.act.bind(p), info: { kind: 'custom', settings: {} } });
 }
@@ -82,6 +111,7 @@ export async function collect(task: string, policy: Policy | CollectPolicy, opts
   try {
     const settings = { episodes, seed, maxEpisodeSteps: env.maxEpisodeSteps, policy: pi.info };
     const desc = describeDataset(task, env, { kind: pi.info.kind, settings: { ...pi.info.settings, episodes, maxEpisodeSteps: env.maxEpisodeSteps } }, seed);
+    if (opts.resume && !opts.force) checkAfterSuccess(opts.out, task, desc.collector);
     if (opts.resume && !opts.force && fs.existsSync(final)) {
       const meta = readDatasetMeta(final);
       if (meta.counts.episodes !== episodes || meta.seed !== seed) {
@@ -159,7 +189,7 @@ export async function collect(task: string, policy: Policy | CollectPolicy, opts
           successes[n] = r.info.success ? 1 : 0;
           ret += r.reward;
           n++;
-          pi.observe?.({ obs, action: action.slice(), reward: r.reward, nextObs: r.obs, terminated: r.terminated, truncated: r.truncated });
+          pi.observe?.({ obs, action: action.slice(), reward: r.reward, nextObs: r.obs, terminated: r.terminated, truncated: r.truncated, success: r.info.success === undefined ? undefined : r.info.success !== 0 });
           obs = r.obs;
           if (r.terminated || r.truncated) break;
           if (n >= env.maxEpisodeSteps) {
