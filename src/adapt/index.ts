@@ -1,6 +1,8 @@
 /** Every built-in adaptation method (each file registers itself), and the public API of src/adapt. */
 import './finetune.ts';
 import './lora.ts';
+import './ia3.ts';
+import './adapters.ts';
 
 export { createMethod, methodEntry, methodNames, parseMethodConfig, registerMethod, type MethodEntry, type MethodSpec } from './registry.ts';
 export { attachMethod, adapterStateDict, baseIdentity, trainableParameters } from './inject.ts';

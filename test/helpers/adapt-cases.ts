@@ -21,4 +21,13 @@ export const ADAPT_CASES: Record<string, AdaptCase[]> = {
     { label: 'lora (Q, V, FFN)', config: { name: 'lora', rank: 4, alpha: 8 }, identity: true },
     { label: 'lora (K only, last block)', config: { name: 'lora', rank: 2, alpha: 2, q: false, k: true, v: false, ffn: false, layers: [-1] }, identity: true },
   ],
+  ia3: [
+    { label: 'ia3 (K, V, FFN)', config: { name: 'ia3' }, identity: true },
+    { label: 'ia3 (V, last block, embeddings)', config: { name: 'ia3', k: false, ffn: false, embeddings: true, layers: [-1] }, identity: true },
+  ],
+  adapter: [
+    // BERT init (the original's default) is not the identity; mam_adapter init (up = 0) is.
+    { label: 'adapter (Houlsby, BERT init)', config: { name: 'adapter' }, identity: false },
+    { label: 'adapter (MLP only, last block, bottleneck 8, up = 0)', config: { name: 'adapter', bottleneck: 8, init: 'mam_adapter', attention: false, layers: [-1] }, identity: true },
+  ],
 };

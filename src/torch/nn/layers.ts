@@ -75,7 +75,10 @@ export class Embedding extends Module {
   }
 }
 
-/** Layer normalisation over the trailing dims, weight 1 and bias 0 at start. */
+/**
+ * Layer normalisation over the trailing dims, weight 1 and bias 0 at start. `adopt` takes another
+ * LayerNorm's Parameters instead of making new ones, as Linear's does.
+ */
 export class LayerNorm extends Module {
   weight: Parameter | null;
   bias: Parameter | null;
@@ -83,10 +86,17 @@ export class LayerNorm extends Module {
   constructor(
     normalizedShape: number | number[],
     readonly eps = 1e-5,
-    opts: LayerOptions & { elementwiseAffine?: boolean; bias?: boolean } = {},
+    opts: LayerOptions & { elementwiseAffine?: boolean; bias?: boolean; adopt?: LayerNorm } = {},
   ) {
     super();
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
+    if (opts.adopt) {
+      const s = opts.adopt.normalizedShape;
+      if (s.length !== this.normalizedShape.length || s.some((d, i) => d !== this.normalizedShape[i])) throw new Error(`LayerNorm: cannot adopt a [${s.join(', ')}] layer as [${this.normalizedShape.join(', ')}]`);
+      this.weight = opts.adopt.weight;
+      this.bias = opts.adopt.bias;
+      return;
+    }
     const affine = opts.elementwiseAffine ?? true;
     const w = affine ? ones(this.normalizedShape, { dtype: opts.dtype, device: opts.device }) : null;
     this.weight = w ? new Parameter(w) : null;
