@@ -1,6 +1,9 @@
 /** Every built-in adaptation method (each file registers itself), and the public API of src/adapt. */
 import './finetune.ts';
 import './lora.ts';
+import './prefix.ts';
+import './prompt.ts';
+import './ptuning-v2.ts';
 import './ia3.ts';
 import './adapters.ts';
 

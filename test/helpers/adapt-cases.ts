@@ -21,6 +21,21 @@ export const ADAPT_CASES: Record<string, AdaptCase[]> = {
     { label: 'lora (Q, V, FFN)', config: { name: 'lora', rank: 4, alpha: 8 }, identity: true },
     { label: 'lora (K only, last block)', config: { name: 'lora', rank: 2, alpha: 2, q: false, k: true, v: false, ffn: false, layers: [-1] }, identity: true },
   ],
+  // Prompts change the outputs by design. Their dropout (0.1 by default) is off here so that the
+  // training-mode PyTorch parity is deterministic; test/adapt-prompts.test.ts checks it separately.
+  prompt: [
+    { label: 'prompt tuning (3 tokens)', config: { name: 'prompt', length: 3, dropout: 0 }, identity: false },
+    { label: 'prompt tuning (1 token, normal init)', config: { name: 'prompt', length: 1, init: 'normal', dropout: 0 }, identity: false },
+  ],
+  prefix: [
+    { label: 'prefix tuning (3, MLP from the k/v-wide embedding)', config: { name: 'prefix', length: 3, dropout: 0 }, identity: false },
+    { label: 'prefix tuning (2, MLP from a d-wide embedding, reduction 4)', config: { name: 'prefix', length: 2, embedding: 'model', reduction: 4, dropout: 0 }, identity: false },
+    { label: 'prefix tuning (3, direct k/v, last block)', config: { name: 'prefix', length: 3, reparametrize: false, layers: [-1], dropout: 0 }, identity: false },
+  ],
+  'ptuning-v2': [
+    { label: 'P-tuning v2 (3, all blocks)', config: { name: 'ptuning-v2', length: 3, dropout: 0 }, identity: false },
+    { label: 'P-tuning v2 (2, block 1 only)', config: { name: 'ptuning-v2', length: 2, layers: [1], dropout: 0 }, identity: false },
+  ],
   ia3: [
     { label: 'ia3 (K, V, FFN)', config: { name: 'ia3' }, identity: true },
     { label: 'ia3 (V, last block, embeddings)', config: { name: 'ia3', k: false, ffn: false, embeddings: true, layers: [-1] }, identity: true },
