@@ -3,7 +3,25 @@
  * paper's values as defaults; `parseModelConfig` fills in dInner = 4 dModel.
  */
 import { z } from 'zod';
-import { PAPER_CONFIG, type DTConfig } from './decision-transformer.ts';
+import type { DTConfig } from './decision-transformer.ts';
+
+/** The paper's configuration: 6 layers, 12 heads, width 768, context 5 (44.5M parameters with its untrained heads). */
+export const PAPER_CONFIG: DTConfig = {
+  nLayer: 6,
+  nHead: 12,
+  dModel: 768,
+  dInner: 3072,
+  dropout: 0.1,
+  layerNormEps: 1e-5,
+  stateDim: 204,
+  maxActDim: 6,
+  actionBins: 64,
+  contextLength: 5,
+  maxEpisodeLength: 1000,
+  nPositions: 1024,
+  actionPositionEmbedding: false,
+};
+
 
 const positiveInt = z.number().int().positive();
 
@@ -25,7 +43,8 @@ export const modelSchema = z
     /** Learned action-dimension embedding (the original's `a_pos_embds`; off in the paper's model). */
     actionPositionEmbedding: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .refine((m) => m.dModel % m.nHead === 0, { message: 'dModel must be divisible by nHead', path: ['nHead'] });
 
 export type ModelConfigInput = z.infer<typeof modelSchema>;
 

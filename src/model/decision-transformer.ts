@@ -13,6 +13,7 @@ import * as torch from '../torch/index.ts';
 import { Tensor } from '../torch/index.ts';
 import { Block, initGPT2Weights, type GPT2Config, type LayerCache } from './gpt2.ts';
 import { prefixLength, type ModelAdapter, type Modulation } from './modulation.ts';
+import { modelSchema } from './config.ts';
 
 const { nn, F } = torch;
 
@@ -38,22 +39,7 @@ export interface DTConfig extends GPT2Config {
   actionPositionEmbedding?: boolean;
 }
 
-/** The paper's configuration: 6 layers, 12 heads, width 768, context 5 (44.5M parameters with its untrained heads). */
-export const PAPER_CONFIG: DTConfig = {
-  nLayer: 6,
-  nHead: 12,
-  dModel: 768,
-  dInner: 3072,
-  dropout: 0.1,
-  layerNormEps: 1e-5,
-  stateDim: 204,
-  maxActDim: 6,
-  actionBins: 64,
-  contextLength: 5,
-  maxEpisodeLength: 1000,
-  nPositions: 1024,
-  actionPositionEmbedding: false,
-};
+export { PAPER_CONFIG } from './config.ts';
 
 /** One context window as tensors. Shapes: B windows of K timesteps. */
 export interface DTInputs {
@@ -262,13 +248,8 @@ export class DecisionTransformer extends nn.Module {
   }
 }
 
+/** The one validation of a model configuration: the zod schema of `config.ts` (strict), plus dModel % nHead. */
 function validateConfig(cfg: DTConfig): void {
-  const ints: (keyof DTConfig)[] = ['nLayer', 'nHead', 'dModel', 'dInner', 'stateDim', 'maxActDim', 'actionBins', 'contextLength', 'maxEpisodeLength', 'nPositions'];
-  for (const k of ints) {
-    const v = cfg[k];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`DecisionTransformer config: ${k} must be a positive integer, got ${String(v)}`);
-  }
-  if (cfg.dModel % cfg.nHead !== 0) throw new Error(`DecisionTransformer config: dModel ${cfg.dModel} is not divisible by nHead ${cfg.nHead}`);
-  if (cfg.actionPositionEmbedding !== undefined && typeof cfg.actionPositionEmbedding !== 'boolean') throw new Error(`DecisionTransformer config: actionPositionEmbedding must be true or false, got ${String(cfg.actionPositionEmbedding)}`);
-  if (!(cfg.dropout >= 0 && cfg.dropout < 1)) throw new Error(`DecisionTransformer config: dropout must be in [0, 1), got ${cfg.dropout}`);
+  const r = modelSchema.safeParse(cfg);
+  if (!r.success) throw new Error('DecisionTransformer config: ' + r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message} (got ${JSON.stringify((cfg as unknown as Record<string, unknown>)[String(i.path[0])])})`).join('; '));
 }
