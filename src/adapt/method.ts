@@ -7,6 +7,7 @@
  *   penalty      an extra loss on the parameters (EWC, L2), added to every update's loss;
  *   afterBackward  after gradients exist, before clipping and the optimiser (PackNet's masks);
  *   beginTask / endTask  at task switches of a continual run (EWC's Fisher, PackNet's pruning, L2M's counts);
+ *   viewFor      the model as it acts on one task of the sequence (PackNet), around that task's evaluation;
  *   state / restore  what must survive a checkpoint besides parameters (selection counts, owners).
  *
  * Per-window modulation (prompts, prefixes, pool rows, the key-pull loss) is `model.adapt.modulate`
@@ -39,6 +40,11 @@ export interface AdaptMethod<C = unknown> {
   afterBackward?(model: DecisionTransformer): void;
   beginTask?(model: DecisionTransformer, task: TaskInfo): void;
   endTask?(model: DecisionTransformer, task: TaskInfo, data: TaskData): void;
+  /**
+   * Prepares the model to act on task `task` of the sequence (PackNet's task-id views: weights owned
+   * by later tasks zeroed) and returns the function that undoes it. Without it, one model serves every task.
+   */
+  viewFor?(model: DecisionTransformer, task: number): () => void;
   /** JSON-serialisable state besides parameters (e.g. selection counts); restored before training resumes. */
   state?(): unknown;
   restore?(state: unknown): void;
