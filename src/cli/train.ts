@@ -63,14 +63,22 @@ export function evalCommand(): Command {
     .option('--workers <n>', 'environment worker threads (default: one per core; more when a thread would hold over 32 envs)', (v) => Number(v))
     .option('--concurrent-envs <n>', 'episodes run at once per domain; more run in rounds (default 64)', positiveInt)
     .option('--max-steps <n>', "steps per episode (default: the domain's)", positiveInt)
+    .option('--adapter <dir>', 'an adapter trained on this checkpoint (a `l2m finetune` run folder or its adapter/): evaluate the adapted model')
     .option('--uncached', 'decode with one full pass per action dimension (the original), not the key/value cache')
     .option('--assets <dir>', 'MuJoCo asset directory')
     .option('--json', 'print one JSON object')
-    .action(async (o: { checkpoint: string; tasks: string; episodes: number; seed: number; workers?: number; concurrentEnvs?: number; maxSteps?: number; uncached?: boolean; assets?: string; json?: boolean }) => {
+    .action(async (o: { checkpoint: string; tasks: string; episodes: number; seed: number; workers?: number; concurrentEnvs?: number; maxSteps?: number; adapter?: string; uncached?: boolean; assets?: string; json?: boolean }) => {
       if (o.assets) setAssetDir(o.assets);
       const tasks = await resolveTasks(o.tasks);
       const { model, update, checkpoint, stateNorm } = loadDecisionTransformer(o.checkpoint);
       try {
+        if (o.adapter) {
+          const { loadAdapter } = await import('../adapt/checkpoint.ts');
+          await import('../adapt/index.ts');
+          const dir = fs.existsSync(path.join(o.adapter, 'adapter', 'adapter.json')) ? path.join(o.adapter, 'adapter') : o.adapter;
+          const method = loadAdapter(dir, model);
+          console.log(`adapter ${path.resolve(dir)} (${method.name}) on ${checkpoint}`);
+        }
         const report = await evaluate(model, { tasks, episodes: o.episodes, seed: o.seed, workers: o.workers, concurrentEnvs: o.concurrentEnvs, maxEpisodeSteps: o.maxSteps, cached: !o.uncached, stateNorm });
         if (o.json) {
           console.log(JSON.stringify({ checkpoint, update, episodes: o.episodes, mean_score: report.meanScore, iqm_score: report.iqmScore, by_domain: report.byDomain, env_steps: report.envSteps, seconds: report.seconds, tasks: report.tasks }));
