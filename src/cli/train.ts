@@ -77,7 +77,7 @@ export function evalCommand(): Command {
           await import('../adapt/index.ts');
           const dir = fs.existsSync(path.join(o.adapter, 'adapter', 'adapter.json')) ? path.join(o.adapter, 'adapter') : o.adapter;
           const method = loadAdapter(dir, model);
-          console.log(`adapter ${path.resolve(dir)} (${method.name}) on ${checkpoint}`);
+          console.error(`adapter ${path.resolve(dir)} (${method.name}) on ${checkpoint}`);
         }
         const report = await evaluate(model, { tasks, episodes: o.episodes, seed: o.seed, workers: o.workers, concurrentEnvs: o.concurrentEnvs, maxEpisodeSteps: o.maxSteps, cached: !o.uncached, stateNorm });
         if (o.json) {
