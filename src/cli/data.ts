@@ -51,7 +51,7 @@ function collectCommand(): Command {
     .option('--policy <kind>', `collection policy: ${collectPolicyKinds().join(', ')} (auto: scripted expert where the task has one, else random)`, 'auto')
     .option('--noise-schedule <spec>', `scripted-expert noise schedule: a preset (${Object.keys(NOISE_PRESETS).join(', ')}), JSON knots, or a JSON file`, 'replay')
     .option('--labels <which>', `actions a noisy scripted expert's dataset stores: ${ACTION_LABELS.join(' or ')} (the expert's own action while the noisy one is executed: DART)`, 'executed')
-    .option('--after-success <what>', `what a scripted expert does once the task reports success: ${AFTER_SUCCESS.join(' or ')} (hold: no hand motion, gripper kept, until success is lost)`, 'hold')
+    .option('--after-success <what>', `what a scripted expert does once the task reports success: ${AFTER_SUCCESS.join(' or ')} (hold: brake the hand and keep the gripper while the last step succeeded; continue: the expert acts throughout, as before)`, 'hold')
     .option('--seed <n>', 'run seed (episode seeds derive from it, the task and the episode index)', integer(0), 0)
     .option('--workers <n>', 'parallel worker processes (default: min(tasks, CPU cores))', integer(1))
     .option('--max-steps <n>', 'steps per episode (default: the task\'s, 200 Meta-World, 1000 DMControl)', integer(1))
