@@ -6,7 +6,10 @@
  *   inject       once, on the loaded base: freeze, wrap target layers, attach `model.adapt`;
  *   penalty      an extra loss on the parameters (EWC, L2), added to every update's loss;
  *   afterBackward  after gradients exist, before clipping and the optimiser (PackNet's masks);
+ *   afterStep    after the optimiser's step (PackNet puts back what the step must not move: AdamW's
+ *                decoupled decay shrinks every parameter of a decayed group, masked gradient or not);
  *   beginTask / endTask  at task switches of a continual run (EWC's Fisher, PackNet's pruning, L2M's counts);
+ *   retraining   extra updates on the task that just ended, after endTask (PackNet's retraining);
  *   viewFor      the model as it acts on one task of the sequence (PackNet), around that task's evaluation;
  *   state / restore  what must survive a checkpoint besides parameters (selection counts, owners).
  *
@@ -38,8 +41,19 @@ export interface AdaptMethod<C = unknown> {
   inject(model: DecisionTransformer): void;
   penalty?(model: DecisionTransformer): Tensor | undefined;
   afterBackward?(model: DecisionTransformer): void;
+  /** After `optimizer.step()`, before the gradients are cleared (`trainStep` calls it). */
+  afterStep?(model: DecisionTransformer): void;
   beginTask?(model: DecisionTransformer, task: TaskInfo): void;
   endTask?(model: DecisionTransformer, task: TaskInfo, data: TaskData): void;
+  /**
+   * Extra updates a continual loop runs right after `endTask`, on the data of the task that just ended
+   * (PackNet's retraining after pruning): when `steps` > 0 the loop resets the optimiser (if
+   * `resetOptimizer`), runs `steps` ordinary `trainStep` updates with this method on that task's
+   * batches, and resets the optimiser again (if `resetOptimizer`) before the next task's `beginTask`.
+   * `stepsPerTask` is the loop's budget per task (a method may retrain a fraction of it).
+   * Without it (or with `steps` = 0), nothing runs between `endTask` and the next `beginTask`.
+   */
+  retraining?(task: TaskInfo, stepsPerTask: number): { steps: number; resetOptimizer: boolean };
   /**
    * Prepares the model to act on task `task` of the sequence (PackNet's task-id views: weights owned
    * by later tasks zeroed) and returns the function that undoes it. Without it, one model serves every task.

@@ -1,7 +1,8 @@
 /**
  * The training step shared by pre-training, fine-tuning and continual runs: seed libtorch's generator
  * for this update, accumulate the loss of `accumulation` batches (plus the method's penalty), let the
- * method touch the gradients, clip, step the optimiser, clear the gradients.
+ * method touch the gradients, clip, step the optimiser, let the method touch the parameters (PackNet),
+ * clear the gradients.
  */
 import * as torch from '../torch/index.ts';
 import type { DecisionTransformer, DTInputs } from '../model/decision-transformer.ts';
@@ -63,6 +64,7 @@ export function trainStep(model: DecisionTransformer, optimizer: torch.optim.Opt
   const params = model.parameters().filter((p) => p.requiresGrad);
   const gradNorm = torch.clipGradNorm_(params, opts.gradClip);
   optimizer.step();
+  opts.method?.afterStep?.(model);
   model.zeroGrad();
   return { loss, gradNorm };
 }
