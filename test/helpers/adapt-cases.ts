@@ -45,4 +45,15 @@ export const ADAPT_CASES: Record<string, AdaptCase[]> = {
     { label: 'adapter (Houlsby, BERT init)', config: { name: 'adapter' }, identity: false },
     { label: 'adapter (MLP only, last block, bottleneck 8, up = 0)', config: { name: 'adapter', bottleneck: 8, init: 'mam_adapter', attention: false, layers: [-1] }, identity: true },
   ],
+  // Pools: B = 0 / (IA)3 = 1 make every entry the identity; prompt pools change the outputs (dropout off, as above).
+  l2m: [
+    { label: 'l2m (pool 4, LoRA Q, V, FFN)', config: { name: 'l2m', pool: 4, rank: 2, alpha: 4 }, identity: true },
+    { label: 'l2m oracle (pool 6 in 3 task blocks, LoRA Q, K, V)', config: { name: 'l2m', pool: 6, rank: 2, alpha: 4, k: true, ffn: false, oracle: { tasks: 3 } }, identity: true },
+  ],
+  'l2m-ia3': [{ label: 'l2m-ia3 (pool 4, 2 pre-training keys)', config: { name: 'l2m-ia3', pool: 4, pretrainKeys: 2 }, identity: true }],
+  l2p: [
+    { label: 'l2p prompt (pool 6, top 2 of length 2)', config: { name: 'l2p', form: 'prompt', pool: 6, topK: 2, length: 2, dropout: 0 }, identity: false },
+    { label: 'l2p prefix (pool 5, top 3 of length 1, last block)', config: { name: 'l2p', form: 'prefix', pool: 5, topK: 3, length: 1, layers: [-1], dropout: 0 }, identity: false },
+    { label: 'l2p ptuning-v2 oracle (pool 6 in 3 blocks, top 2 of length 2)', config: { name: 'l2p', form: 'ptuning-v2', pool: 6, topK: 2, length: 2, oracle: { tasks: 3 }, dropout: 0 }, identity: false },
+  ],
 };
