@@ -6,6 +6,8 @@ import './prompt.ts';
 import './ptuning-v2.ts';
 import './ia3.ts';
 import './adapters.ts';
+import './ewc.ts';
+import './packnet.ts';
 import './l2p.ts';
 import './l2m.ts';
 

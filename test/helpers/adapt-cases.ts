@@ -45,6 +45,17 @@ export const ADAPT_CASES: Record<string, AdaptCase[]> = {
     { label: 'adapter (Houlsby, BERT init)', config: { name: 'adapter' }, identity: false },
     { label: 'adapter (MLP only, last block, bottleneck 8, up = 0)', config: { name: 'adapter', bottleneck: 8, init: 'mam_adapter', attention: false, layers: [-1] }, identity: true },
   ],
+  // Continual baselines before any task has ended: EWC / L2 add no penalty yet, PackNet trains every
+  // weight (all owned by task 0). Their task-switch behaviour: test/adapt-ewc.test.ts, test/adapt-packnet.test.ts.
+  ewc: [
+    { label: 'ewc (full fine-tuning + penalty)', config: { name: 'ewc' }, identity: true },
+    { label: 'ewc (last block only, last task)', config: { name: 'ewc', trainable: ['blocks.1.*'], previousTasks: 'last', fisherBatches: 2 }, identity: true },
+  ],
+  l2: [{ label: 'l2 (full fine-tuning + penalty)', config: { name: 'l2' }, identity: true }],
+  packnet: [
+    { label: 'packnet (Linear weights and embedding tables packed)', config: { name: 'packnet' }, identity: true },
+    { label: 'packnet (embedding tables frozen like biases)', config: { name: 'packnet', embeddings: 'freeze', retrainSteps: 5 }, identity: true },
+  ],
   // Pools: B = 0 / (IA)3 = 1 make every entry the identity; prompt pools change the outputs (dropout off, as above).
   l2m: [
     { label: 'l2m (pool 4, LoRA Q, V, FFN)', config: { name: 'l2m', pool: 4, rank: 2, alpha: 4 }, identity: true },
