@@ -91,7 +91,7 @@ function deepMerge(a: Mapping, b: Mapping): Mapping {
  * Reads a YAML mapping; `extends: other.yaml` (relative to the file) reads that one first and lays
  * this file's keys over it, so the per-method configs share one file of common settings.
  */
-function readYamlMapping(file: string, seen: string[] = []): Mapping {
+export function readYamlMapping(file: string, seen: string[] = []): Mapping {
   const abs = path.resolve(file);
   if (seen.includes(abs)) throw new Error(`${file}: 'extends' loops (${[...seen, abs].join(' -> ')})`);
   if (!fs.existsSync(abs)) throw new Error(`config file not found: ${abs}`);

@@ -20,7 +20,6 @@ import type { StateNormalizer } from '../data/state-norm.ts';
 import { resolveTasks } from '../envs/registry.ts';
 import { setAssetDir } from '../envs/mujoco.ts';
 import { evaluate, type EvalReport } from '../eval/evaluate.ts';
-import { mean } from '../eval/metrics.ts';
 import { attachMethod, baseIdentity, trainableParameters } from '../adapt/inject.ts';
 import { createMethod } from '../adapt/registry.ts';
 import { saveAdapter } from '../adapt/checkpoint.ts';
@@ -31,6 +30,7 @@ import { MetricsLog } from './metrics-log.ts';
 import { adamwGroups } from './optimizer.ts';
 import { trainStep, updateSeed } from './step.ts';
 import { loadTaskDatasetsIn } from './pretrain.ts';
+import { baseScores } from './base-scores.ts';
 
 export interface FinetuneHooks {
   onUpdate?(update: number, total: number, loss: number): void;
@@ -60,7 +60,7 @@ export interface FinetuneResults {
 }
 
 /** Builds the base with the method attached (frozen base, method initialised with the run's seed). */
-export function adaptedModel(cfg: FinetuneConfig): { model: DecisionTransformer; method: AdaptMethod; stateNorm?: StateNormalizer; identity: string; checkpoint: string } {
+export function adaptedModel(cfg: Pick<FinetuneConfig, 'base' | 'method' | 'seed'>): { model: DecisionTransformer; method: AdaptMethod; stateNorm?: StateNormalizer; identity: string; checkpoint: string } {
   const { model, stateNorm, checkpoint } = loadDecisionTransformer(cfg.base);
   try {
     const identity = baseIdentity(model);
@@ -72,28 +72,6 @@ export function adaptedModel(cfg: FinetuneConfig): { model: DecisionTransformer;
     model.dispose();
     throw err;
   }
-}
-
-/** The base's scores on `tasks` for these episodes, cached per (base, tasks, episodes, seed) beside the runs. */
-async function baseScores(cfg: FinetuneConfig, identity: string, tasks: string[], episodes: number, opts: { seed: number }): Promise<EvalReport> {
-  const key = `${identity.slice(0, 16)}-${episodes}-${opts.seed}`;
-  const cacheDir = path.resolve(cfg.outDir, '.base-scores');
-  const file = path.join(cacheDir, `${key}.json`);
-  const cached: Record<string, EvalReport['tasks'][number]> = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, EvalReport['tasks'][number]>) : {};
-  const todo = tasks.filter((t) => !(t in cached));
-  if (todo.length > 0) {
-    const { model, stateNorm } = loadDecisionTransformer(cfg.base);
-    try {
-      const r = await evaluate(model, { tasks: todo, episodes, seed: opts.seed, workers: cfg.eval.workers, concurrentEnvs: cfg.eval.concurrentEnvs, stateNorm });
-      for (const t of r.tasks) cached[t.task] = t;
-    } finally {
-      model.dispose();
-    }
-    fs.mkdirSync(cacheDir, { recursive: true });
-    writeFileAtomic(file, JSON.stringify(cached) + '\n');
-  }
-  const results = tasks.map((t) => cached[t]!);
-  return { tasks: results, meanScore: mean(results.map((r) => r.score)), iqmScore: Number.NaN, byDomain: {}, envSteps: 0, seconds: 0 };
 }
 
 export function finetuneRunDir(cfg: FinetuneConfig): string {
@@ -202,8 +180,9 @@ export async function finetune(cfg: FinetuneConfig, opts: { resume?: boolean; ho
     const retEpisodes = cfg.eval.retentionEpisodes ?? cfg.eval.episodes;
     const retention = retentionTasks.length > 0 ? await evaluate(model, { tasks: retentionTasks, episodes: retEpisodes, seed: cfg.eval.seed, workers: cfg.eval.workers, concurrentEnvs: cfg.eval.concurrentEnvs, stateNorm }) : undefined;
     if (retention) hooks.onEval?.(update, retention);
-    const baseNew = await baseScores(cfg, identity, [task], cfg.eval.episodes, { seed: cfg.eval.seed });
-    const baseRet = retentionTasks.length > 0 ? await baseScores(cfg, identity, retentionTasks, retEpisodes, { seed: cfg.eval.seed }) : undefined;
+    const cache = { base: cfg.base, identity, cacheDir: path.resolve(cfg.outDir, '.base-scores'), seed: cfg.eval.seed, workers: cfg.eval.workers, concurrentEnvs: cfg.eval.concurrentEnvs };
+    const baseNew = await baseScores({ ...cache, episodes: cfg.eval.episodes }, [task]);
+    const baseRet = retentionTasks.length > 0 ? await baseScores({ ...cache, episodes: retEpisodes }, retentionTasks) : undefined;
 
     saveAdapter(path.join(runDir, 'adapter'), model, method, { identity, extra: { task, update } });
     const results: FinetuneResults = {
