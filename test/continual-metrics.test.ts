@@ -38,7 +38,7 @@ const csv = [
 const rows = parseEvalCsv(csv);
 const close = (a: number, b: number, msg?: string): void => assert.ok(Math.abs(a - b) < 1e-9, `${msg ?? ''} ${a} != ${b}`);
 const closeAll = (a: readonly number[], b: readonly number[], msg?: string): void => {
-  assert.equal(a.length, b.length, msg);
+  assert.equal(a.length, b.length, msg ?? "");
   a.forEach((x, i) => close(x, b[i]!, `${msg ?? ''}[${i}]`));
 };
 
