@@ -10,8 +10,9 @@
  * - F_t (EWC): at the end of task t, the mean over `fisherBatches` (10) batches of that task's data of
  *   the squared gradient of the batch's loss: `model.loss`, the mean cross-entropy over the batch's
  *   real action tokens (one gradient per batch, not per sample: the original's empirical Fisher),
- *   computed in training mode (dropout on, as the original's `policy.train()`), under a seed derived
- *   from `seed` and the task index so that a resumed run draws the same dropout masks.
+ *   computed in training mode (dropout on, as the original's `policy.train()`). The dropout masks come
+ *   from libtorch's generator as the caller left it: a loop seeds it before endTask (as it seeds each
+ *   update through trainStep's `seed`), so that a resumed run draws the same masks.
  *   `fisherLoss: loss+penalty` adds the penalty of the tasks before t to that loss, which is what the
  *   original code does (its Fisher pass calls its own `compute_policy_loss`, which adds the penalty
  *   from the second task on).
@@ -33,9 +34,10 @@
  * the penalty and its gradient 2 lambda A (theta - m) equal the per-task sum up to float rounding.
  * `state()` holds the indices of the finished tasks (restore it before training resumes).
  *
- * Continual loop: `endTask(model, task, data)` at the end of each task (it draws `fisherBatches`
- * batches from `data` for EWC, none for L2, and clears the gradients); the shared `trainStep` adds the
- * penalty. No beginTask, retraining or views.
+ * Continual loop: `endTask(model, task, data)` at the end of each task, with the generator seeded (it
+ * draws `fisherBatches` batches from `data` for EWC, none for L2, and clears the gradients); the shared
+ * `trainStep` adds the penalty. No beginTask, retraining or views. Resuming: load the model's tensors
+ * (the buffers included), then `restore(state)`.
  */
 import { z } from 'zod';
 import * as torch from '../torch/index.ts';
@@ -107,14 +109,6 @@ export function fisherDiagonal(model: DecisionTransformer, params: readonly torc
   return acc;
 }
 
-/** Seed of libtorch's generator for the Fisher pass of task `index` (a splitmix-style hash). */
-function fisherSeed(seed: number, index: number): number {
-  let z = (seed * 0x9e3779b1 + (index + 1) * 0x632be5ab) >>> 0;
-  z = Math.imul(z ^ (z >>> 16), 0x7feb352d) >>> 0;
-  z = Math.imul(z ^ (z >>> 15), 0x846ca68b) >>> 0;
-  return (z ^ (z >>> 16)) >>> 0;
-}
-
 const trainableField = z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).default('all');
 
 const commonFields = {
@@ -133,8 +127,6 @@ export const ewcSchema = z
     fisherBatches: z.number().int().positive().default(10),
     /** The loss whose gradient is squared: the training loss ('loss') or the loss plus the current penalty ('loss+penalty', as the original code). */
     fisherLoss: z.enum(['loss', 'loss+penalty']).default('loss'),
-    /** Seed of the Fisher pass's dropout masks (mixed with the task index). */
-    seed: z.number().int().nonnegative().default(0),
   })
   .strict();
 export type EwcConfig = z.infer<typeof ewcSchema>;
@@ -190,7 +182,6 @@ function quadraticMethod<C extends L2Config>(name: 'ewc' | 'l2', config: C, fish
       const a = anchors(model);
       let F: Tensor[];
       if (fisher) {
-        torch.manualSeed(fisherSeed(fisher.seed, task.index));
         F = fisherDiagonal(model, params, data, fisher.fisherBatches, fisher.fisherLoss === 'loss+penalty' ? () => penalty(model) : undefined);
       } else {
         F = params.map((p) => torch.keep(torch.noGrad(() => torch.onesLike(p))));
