@@ -5,7 +5,7 @@
  * - beginTask / endTask record their calls in the state; endTask also draws `batches` batches of the
  *   task's data and records their loss (so the data a method gets at a task end is checked);
  * - retraining: `retrain` extra updates after each task but the last (PackNet's protocol);
- * - viewFor(task) adds 0.01 * (task + 1) to the action head's bias, and undoes it bit-exactly;
+ * - viewFor(task) adds viewShift * (task + 1) (default 0.01) to the action head's bias, and undoes it bit-exactly;
  * - state / restore: the records.
  */
 import { z } from 'zod';
@@ -20,7 +20,7 @@ export interface ProbeState {
   views: number;
 }
 
-const schema = z.object({ batches: z.number().int().nonnegative().default(2), retrain: z.number().int().nonnegative().default(0), views: z.boolean().default(true) }).strict();
+const schema = z.object({ batches: z.number().int().nonnegative().default(2), retrain: z.number().int().nonnegative().default(0), views: z.boolean().default(true), viewShift: z.number().default(0.01) }).strict();
 
 if (!methodNames().includes('probe')) {
   registerMethod({
@@ -65,7 +65,7 @@ if (!methodNames().includes('probe')) {
           st.views += 1;
           const bias = model.action_head.bias!;
           const saved = torch.noGrad(() => torch.keep(bias.detach().clone()));
-          torch.noGrad(() => bias.add_(0.01 * (task + 1)));
+          torch.noGrad(() => bias.add_(config.viewShift * (task + 1)));
           return () => {
             torch.noGrad(() => bias.copy_(saved));
             saved.dispose();
