@@ -4,6 +4,7 @@
 // Flags: --native-only (just rebuild the addon if stale), --force-native (always rebuild).
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -70,6 +71,10 @@ function newestMtime(dir, exts) {
   return newest;
 }
 
+// The addon is built in a staging copy of native/ and then renamed into place, never written over:
+// running processes (a training job, its workers) have the old file mapped, and overwriting it in place
+// crashes them; a rename gives the new build a new inode while they keep the old one. It also means a
+// failed build leaves the previous addon working, and a process starting mid-build finds one.
 function nativeAddon() {
   const nativeDir = path.join(root, 'native');
   if (!fs.existsSync(path.join(nativeDir, 'binding.gyp'))) return;
@@ -80,12 +85,45 @@ function nativeAddon() {
   const upToDate = fs.existsSync(out) && fs.statSync(out).mtimeMs >= sources && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === libtorch;
   if (upToDate && !args.has('--force-native')) return;
   log(`building the libtorch addon (${libtorch ? 'LIBTORCH=' + libtorch : 'Debian libtorch'}); this takes a minute or two`);
-  const nodeGyp = path.join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
-  // Use the running Node's own headers when it ships them (node-gyp would otherwise download them).
-  const nodeDir = path.resolve(path.dirname(process.execPath), '..');
-  const nodeDirArg = fs.existsSync(path.join(nodeDir, 'include', 'node', 'node_api.h')) ? [`--nodedir=${nodeDir}`] : [];
-  run(process.execPath, [nodeGyp, 'rebuild', '--loglevel=warn', `--jobs=${Math.max(1, Math.min(2, (nproc())))}`, ...nodeDirArg], { cwd: nativeDir });
-  fs.writeFileSync(stampFile, libtorch);
+  const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'l2m-native-'));
+  try {
+    fs.cpSync(nativeDir, stage, { recursive: true, filter: (src) => path.relative(nativeDir, src).split(path.sep)[0] !== 'build' });
+    const nodeGyp = path.join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+    // Use the running Node's own headers when it ships them (node-gyp would otherwise download them).
+    const nodeDir = path.resolve(path.dirname(process.execPath), '..');
+    const nodeDirArg = fs.existsSync(path.join(nodeDir, 'include', 'node', 'node_api.h')) ? [`--nodedir=${nodeDir}`] : [];
+    // binding.gyp resolves node-addon-api with require() from its own directory: point it at ours.
+    const nodePath = [path.join(root, 'node_modules'), process.env.NODE_PATH].filter(Boolean).join(path.delimiter);
+    const r = spawnSync(process.execPath, [nodeGyp, 'rebuild', '--loglevel=warn', `--jobs=${Math.max(1, Math.min(2, nproc()))}`, ...nodeDirArg], {
+      stdio: 'inherit',
+      cwd: stage,
+      env: { ...process.env, NODE_PATH: nodePath },
+    });
+    if (r.status !== 0) {
+      console.error(`[setup] failed: node-gyp rebuild in ${stage} (exit ${r.status ?? r.signal}); the previous addon, if any, is unchanged`);
+      fs.rmSync(stage, { recursive: true, force: true });
+      process.exit(r.status || 1);
+    }
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    installAtomically(path.join(stage, 'build', 'Release', 'l2m_torch.node'), out);
+    const stampTmp = `${stampFile}.${process.pid}.new`;
+    fs.writeFileSync(stampTmp, libtorch);
+    fs.renameSync(stampTmp, stampFile);
+  } finally {
+    fs.rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+// Copy beside the destination (same file system), then rename over it: one atomic step, new inode.
+function installAtomically(src, dest) {
+  const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.${process.pid}.new`);
+  try {
+    fs.copyFileSync(src, tmp);
+    fs.renameSync(tmp, dest);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 function nproc() {

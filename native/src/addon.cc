@@ -408,6 +408,33 @@ L2M_FN(getBlasThreads) {
   if (auto f = reinterpret_cast<GetInt>(dlsym(RTLD_DEFAULT, "MKL_Get_Max_Threads"))) return Napi::Number::New(info.Env(), f());
   return Napi::Number::New(info.Env(), -1);
 }
+// Which BLAS libtorch loaded, and for OpenBLAS the kernels it chose: openblas_get_corename() (e.g.
+// "Prescott", "Haswell", "SkylakeX") and openblas_get_config(). Found with dlsym like the thread calls;
+// null when the BLAS is not OpenBLAS (then `library` names MKL or BLIS where their symbols answer, else '').
+L2M_FN(blasInfo) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  using GetStr = char* (*)();
+  auto corename = reinterpret_cast<GetStr>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  auto config = reinterpret_cast<GetStr>(dlsym(RTLD_DEFAULT, "openblas_get_config"));
+  auto str = [&](GetStr f) -> Napi::Value {
+    const char* s = f ? f() : nullptr;
+    return s ? Napi::Value(Napi::String::New(env, s)) : env.Null();
+  };
+  if (corename || config) {
+    out.Set("library", "openblas");
+    out.Set("core", str(corename));
+    out.Set("config", str(config));
+    return out;
+  }
+  const char* library = dlsym(RTLD_DEFAULT, "MKL_Get_Max_Threads")           ? "mkl"
+                        : dlsym(RTLD_DEFAULT, "bli_thread_set_num_threads") ? "blis"
+                                                                             : "";
+  out.Set("library", library);
+  out.Set("core", env.Null());
+  out.Set("config", env.Null());
+  return out;
+}
 // glibc malloc: large blocks from the heap instead of fresh mmaps, and no trimming of the heap top, so
 // a training step reuses the previous step's memory instead of page-faulting it in again.
 L2M_FN(tuneMalloc) {
@@ -472,6 +499,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
   L2M_ADD(setNumInteropThreads);
   L2M_ADD(setBlasThreads);
   L2M_ADD(getBlasThreads);
+  L2M_ADD(blasInfo);
   L2M_ADD(tuneMalloc);
   L2M_ADD(cudaAvailable);
   L2M_ADD(cudaDeviceCount);
