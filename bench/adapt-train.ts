@@ -16,6 +16,7 @@ import '../src/adapt/index.ts';
 import { attachMethod, createMethod, methodNames } from '../src/adapt/index.ts';
 import { adamwGroups } from '../src/train/optimizer.ts';
 import { trainStep } from '../src/train/step.ts';
+import { printBlasCore } from './blas-core.ts';
 
 
 const { values: args } = parseArgs({ options: { size: { type: 'string', default: 'small' }, batch: { type: 'string', default: '128' }, steps: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' } } });
@@ -84,7 +85,8 @@ for (let r = 0; r < rounds; r++) {
   for (const s of sides) times.get(s.name)!.push(s.round());
   pyTimes.push(pytorchLoraRound());
 }
-console.log(`Adaptation updates (${args.size}: ${cfg.nLayer} layers, width ${cfg.dModel}), batch ${B} x ${K} steps, ${rounds} alternating rounds of ${steps} updates, OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(unset: OpenBLAS detects the core)'}, intra-op threads ${torch.getNumThreads()}`);
+console.log(`Adaptation updates (${args.size}: ${cfg.nLayer} layers, width ${cfg.dModel}), batch ${B} x ${K} steps, ${rounds} alternating rounds of ${steps} updates, intra-op threads ${torch.getNumThreads()}`);
+printBlasCore({ python });
 const full = median(times.get('full')!);
 console.log(`${'method'.padEnd(12)} ${'trainable'.padStart(11)} ${'ms/update'.padStart(10)} ${'samples/s'.padStart(10)} ${'vs full'.padStart(8)}`);
 for (const s of sides) {

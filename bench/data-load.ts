@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { buildDataset, loadDataset, saveDataset } from '../src/data/dataset.ts';
 import type { ObservationLayout } from '../src/data/layout.ts';
 import { Rng } from '../src/envs/rng.ts';
+import { printBlasCore } from './blas-core.ts';
 
 const { values } = parseArgs({ options: { transitions: { type: 'string', default: '1000000' }, repeats: { type: 'string', default: '5' } } });
 const N = Number(values.transitions);
@@ -70,6 +71,7 @@ print(best * 1000)`;
   return Number(r.stdout.trim());
 }
 
+printBlasCore({ usesBlas: false });
 console.log(`| dataset | transitions | file MB | l2m loadDataset ms | without CRC-32 ms | with sha256 verify ms | numpy np.load (all arrays) ms | numpy / l2m |`);
 console.log('|---|---|---|---|---|---|---|---|');
 for (const [name, domain, layout, obsDim, actDim, epLen] of [

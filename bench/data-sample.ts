@@ -12,6 +12,7 @@ import { buildDataset, type Dataset } from '../src/data/dataset.ts';
 import type { ObservationLayout } from '../src/data/layout.ts';
 import { TrajectorySampler, type Batch } from '../src/data/sampler.ts';
 import { Rng } from '../src/envs/rng.ts';
+import { printBlasCore } from './blas-core.ts';
 
 const { values } = parseArgs({ options: { batch: { type: 'string', default: '256' }, context: { type: 'string', default: '5' }, batches: { type: 'string', default: '400' } } });
 const B = Number(values.batch);
@@ -83,6 +84,7 @@ print(best * 1000)`;
 const py = spawnSync('/usr/bin/python3', ['-c', code], { encoding: 'utf8' });
 const numpyMs = py.status === 0 ? Number(py.stdout.trim()) : NaN;
 
+printBlasCore({ usesBlas: false });
 console.log(`| batch | l2m next() ms | l2m next(reused) ms | numpy per-window (original style) ms | numpy / l2m |`);
 console.log('|---|---|---|---|---|');
 console.log(`| ${B} × ${K} | ${fresh.toFixed(3)} | ${reused.toFixed(3)} | ${numpyMs.toFixed(2)} | ${(numpyMs / fresh).toFixed(1)} |`);

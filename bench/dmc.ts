@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import { makeDmcEnv } from '../src/envs/dmc/index.ts';
 import { Rng } from '../src/envs/rng.ts';
+import { printBlasCore } from './blas-core.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '0.4' }, rounds: { type: 'string', default: '5' }, tasks: { type: 'string' }, layout: { type: 'string', default: 'l2m204' } } });
 const seconds = Number(values.seconds);
@@ -34,7 +35,9 @@ function rate(fn: () => void, batch: number, secs: number): number {
   return (n * 1000) / (t - t0);
 }
 
-console.log(`node ${process.version}; obs layout ${layout}; best of ${rounds} rounds of ${seconds} s per measurement, after warm-up\n`);
+console.log(`node ${process.version}; obs layout ${layout}; best of ${rounds} rounds of ${seconds} s per measurement, after warm-up`);
+printBlasCore({ usesBlas: false });
+console.log('');
 console.log('| task | substeps | raw mj_step/s | allows control steps/s | env.step/s | ratio | resets/s |');
 console.log('|---|---|---|---|---|---|---|');
 for (const task of DOMAINS) {

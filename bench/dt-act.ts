@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import * as torch from '../src/torch/index.ts';
 import { DecisionTransformer, PAPER_CONFIG, type DTConfig } from '../src/model/decision-transformer.ts';
 import { evaluate } from '../src/eval/evaluate.ts';
+import { printBlasCore } from './blas-core.ts';
 
 const { values: args } = parseArgs({ options: { envs: { type: 'string', default: '16' }, steps: { type: 'string', default: '100' }, task: { type: 'string', default: 'push-v2' }, size: { type: 'string', default: 'small' }, workers: { type: 'string', default: '0' } } });
 const cfg: DTConfig = args.size === 'paper' ? PAPER_CONFIG : { ...PAPER_CONFIG, nLayer: 3, nHead: 4, dModel: 128, dInner: 512 };
@@ -21,6 +22,7 @@ await run(true); // warm-up (JIT, allocator)
 const cached = await run(true);
 const full = await run(false);
 console.log(`${args.task} x ${args.envs} envs, ${args.steps} steps, ${args.size} model (${cfg.nLayer} layers, width ${cfg.dModel})`);
+printBlasCore();
 console.log(`  key/value cache          ${cached.toFixed(0)} env steps/s`);
 console.log(`  full pass per dimension  ${full.toFixed(0)} env steps/s`);
 console.log(`  speed-up: ${(cached / full).toFixed(2)}x`);

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import * as torch from '../src/torch/index.ts';
 import { DecisionTransformer, PAPER_CONFIG, type DTConfig } from '../src/model/decision-transformer.ts';
 import { adamwGroups } from '../src/train/optimizer.ts';
+import { printBlasCore } from './blas-core.ts';
 
 const { values: args } = parseArgs({ options: { size: { type: 'string', default: 'small' }, batch: { type: 'string', default: '64' }, steps: { type: 'string', default: '10' } } });
 const cfg: DTConfig = args.size === 'paper' ? PAPER_CONFIG : { ...PAPER_CONFIG, nLayer: 3, nHead: 4, dModel: 128, dInner: 512 };
@@ -51,6 +52,7 @@ if (r.status !== 0) throw new Error(`PyTorch run failed: ${r.stderr}`);
 const theirs = (JSON.parse(r.stdout) as { seconds_per_update: number }).seconds_per_update;
 const params = model.parameterSummary().total;
 console.log(`Decision Transformer (${args.size}: ${cfg.nLayer} layers, width ${cfg.dModel}, ${(params / 1e6).toFixed(2)}M params), batch ${B} x ${K} steps (${B * K * (A + 3)} tokens), intra-op threads ${torch.getNumThreads()}`);
+printBlasCore({ python });
 console.log(`  l2m     ${(ours * 1000).toFixed(1)} ms/update  ${(B / ours).toFixed(0)} samples/s`);
 console.log(`  PyTorch ${(theirs * 1000).toFixed(1)} ms/update  ${(B / theirs).toFixed(0)} samples/s`);
 console.log(`  ratio (l2m time / PyTorch time): ${(ours / theirs).toFixed(2)}`);

@@ -11,6 +11,7 @@ import { getMujoco, loadModel } from '../src/envs/mujoco.ts';
 import { makeEnv } from '../src/envs/registry.ts';
 import { metaworldTasks } from '../src/envs/metaworld/index.ts';
 import { VectorEnv } from '../src/envs/vector.ts';
+import { printBlasCore } from './blas-core.ts';
 
 const { values } = parseArgs({
   options: {
@@ -35,6 +36,7 @@ function rate(n: number, fn: () => void): number {
   return n / ((performance.now() - t0) / 1000);
 }
 
+printBlasCore({ usesBlas: false });
 console.log('| task | raw mj_step/s | raw control steps/s (÷5) | env steps/s | overhead × | reset ms | env steps/s incl. a reset per 200 |');
 console.log('|---|---|---|---|---|---|---|');
 for (const name of tasks) {

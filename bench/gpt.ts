@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as torch from '../src/torch/index.ts';
 import { GPT, BENCH_CONFIG } from './gpt-model.ts';
+import { printBlasCore } from './blas-core.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -100,6 +101,7 @@ function runPyTorch(): Timings & { threads: number; torch: string } {
 
 console.log(`GPT benchmark: ${BENCH_CONFIG.nLayer} layers, d_model ${BENCH_CONFIG.nEmbd}, ${BENCH_CONFIG.nHead} heads, MLP ${BENCH_CONFIG.mlpHidden}, ${BENCH_CONFIG.blockSize} tokens, vocab ${BENCH_CONFIG.vocabSize}`);
 console.log(`libtorch ${torch.libtorchVersion()}, intra-op threads ${torch.getNumThreads()}, BLAS threads ${torch.getBlasThreads()}; train batch ${batch} (Adam), ${trainSteps} timed steps; inference batch 1, ${inferSteps} timed passes; ${rounds} rounds`);
+printBlasCore({ python: torch.testing.findTorchPython() });
 const ours: Timings[] = [];
 const py: Array<Timings & { threads: number; torch: string }> = [];
 const ms = (s: number): string => (s * 1e3).toFixed(s < 0.1 ? 2 : 1);

@@ -17,6 +17,7 @@ import * as torch from '../src/torch/index.ts';
 import { Rng } from '../src/envs/rng.ts';
 import { ReplayBuffer } from '../src/rl/replay-buffer.ts';
 import { SacAgent } from '../src/rl/sac.ts';
+import { printBlasCore } from './blas-core.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -92,6 +93,7 @@ function runPyTorch(): Timing & { threads: number; torch: string } {
 
 console.log(`SAC update: obs ${obsDim}, actions ${actDim}, MLP ${hidden.join('x')} (actor + twin critics), batch ${batch}, Adam; ${updates} timed updates x ${rounds} rounds`);
 console.log(`libtorch ${torch.libtorchVersion()}, intra-op threads ${torch.getNumThreads()}, BLAS threads ${torch.getBlasThreads()}`);
+printBlasCore({ python: torch.testing.findTorchPython() });
 const ours: Timing[] = [];
 const py: Array<Timing & { threads: number; torch: string }> = [];
 const ms = (s: number): string => (s * 1e3).toFixed(2);
