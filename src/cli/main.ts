@@ -19,6 +19,7 @@ program.addCommand((await import('./adapt.ts')).finetuneCommand());
 program.addCommand((await import('./adapt.ts')).adaptCommand());
 program.addCommand((await import('./demo.ts')).demoCommand());
 program.addCommand((await import('./rl.ts')).rlCommand());
+for (const c of (await import('./continual.ts')).continualCommands()) program.addCommand(c);
 
 try {
   // bin/l2m.mjs removes --fast-blas; still there means it did not run, and OpenBLAS is loaded already.

@@ -99,7 +99,7 @@ export interface ContinualResults {
   /** Per task, the mean score over the evaluations of its own phase (null for multi-task runs). */
   auc: number[] | null;
   /** Absent without reference runs (see notes). */
-  forward_transfer?: ForwardTransfer & { references: Record<string, string[]> };
+  forward_transfer?: ForwardTransfer & { references: Record<string, Array<{ run: string; auc: number }>> };
   retention: { tasks: TaskScore[]; mean: number; baseMean: number; episodes: number } | null;
   notes: string[];
 }
@@ -592,7 +592,7 @@ function assembleResults(
       const rs = references.filter((r) => r.task === t);
       return rs.length > 0 ? mean(rs.map((r) => r.auc)) : null;
     });
-    ft = { ...forwardTransfer(m.auc!, refAuc), references: Object.fromEntries(tasks.map((t) => [t, references.filter((r) => r.task === t).map((r) => r.dir)])) };
+    ft = { ...forwardTransfer(m.auc!, refAuc), references: Object.fromEntries(tasks.map((t) => [t, references.filter((r) => r.task === t).map((r) => ({ run: r.dir, auc: r.auc }))])) };
     const without = tasks.filter((_, j) => refAuc[j] === null);
     if (without.length > 0) notes.push(`forward transfer: no reference run for ${without.join(', ')}; the mean is over the other tasks.`);
     const perfect = tasks.filter((_, j) => refAuc[j] !== null && refAuc[j]! >= 1);

@@ -1,0 +1,136 @@
+/**
+ * SVG charts of continual runs (Vega-Lite specs rendered headless by Vega, as `plots.ts`):
+ * - the success of every task over updates, one panel per task, the task's own phase shaded and the
+ *   task boundaries marked (Continual World's figure);
+ * - the average score over the sequence's tasks against updates, one line per method;
+ * - the matrix (task j's score at the end of phase p) as a heatmap;
+ * - the method table as bars with their bootstrap intervals.
+ */
+import * as vega from 'vega';
+import type { TopLevelSpec } from 'vega-lite';
+import { compile } from 'vega-lite';
+
+async function render(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+export interface CurvePoint {
+  update: number;
+  task: string;
+  score: number;
+}
+
+/**
+ * One panel per task: its score against updates (the mean over seeds), its own phase shaded, a rule at
+ * every task boundary. `stepsPerTask` null: a multi-task run (no phases).
+ */
+export function taskCurvesSvg(points: readonly CurvePoint[], tasks: readonly string[], stepsPerTask: number | null, title: string): Promise<string> {
+  const last = Math.max(0, ...points.map((p) => p.update));
+  const values: Record<string, unknown>[] = points.map((p) => ({ kind: 'score', ...p }));
+  if (stepsPerTask !== null) {
+    tasks.forEach((task, j) => {
+      values.push({ kind: 'own', task, start: j * stepsPerTask, end: (j + 1) * stepsPerTask });
+      for (let b = 1; b < tasks.length; b++) values.push({ kind: 'boundary', task, update: b * stepsPerTask });
+    });
+  }
+  const x = { field: 'update', type: 'quantitative' as const, title: 'update', scale: { domain: [0, last] } };
+  return render({
+    title,
+    data: { values },
+    facet: { row: { field: 'task', type: 'nominal', sort: [...tasks], title: null, header: { labelAngle: 0, labelAlign: 'left', labelLimit: 200 } } },
+    spec: {
+      width: 520,
+      height: 56,
+      layer: [
+        { transform: [{ filter: "datum.kind === 'own'" }], mark: { type: 'rect', color: '#1f77b4', opacity: 0.12 }, encoding: { x: { field: 'start', type: 'quantitative', scale: { domain: [0, last] } }, x2: { field: 'end' } } },
+        { transform: [{ filter: "datum.kind === 'boundary'" }], mark: { type: 'rule', color: '#999', strokeDash: [3, 3] }, encoding: { x } },
+        {
+          transform: [{ filter: "datum.kind === 'score'" }],
+          mark: { type: 'line', point: { size: 12 }, color: '#1f77b4' },
+          encoding: { x, y: { field: 'score', type: 'quantitative', title: 'score', scale: { domain: [0, 1] }, axis: { tickCount: 2 } } },
+        },
+      ],
+    },
+    resolve: { scale: { x: 'shared', y: 'shared' } },
+  } as TopLevelSpec);
+}
+
+export interface AverageCurve {
+  method: string;
+  update: number;
+  score: number;
+}
+
+/** The mean score over the sequence's tasks against updates, one line per method, task boundaries marked. */
+export function averageCurvesSvg(points: readonly AverageCurve[], boundaries: readonly number[], title = 'average score over the sequence'): Promise<string> {
+  return render({
+    title,
+    width: 560,
+    height: 260,
+    layer: [
+      { data: { values: boundaries.map((update) => ({ update })) }, mark: { type: 'rule', color: '#bbb', strokeDash: [3, 3] }, encoding: { x: { field: 'update', type: 'quantitative' } } },
+      {
+        data: { values: [...points] },
+        mark: { type: 'line', point: { size: 14 } },
+        encoding: {
+          x: { field: 'update', type: 'quantitative', title: 'update' },
+          y: { field: 'score', type: 'quantitative', title: 'mean score over tasks', scale: { domain: [0, 1] } },
+          color: { field: 'method', type: 'nominal', title: 'method' },
+        },
+      },
+    ],
+  } as TopLevelSpec);
+}
+
+/** matrix[p][j] as a heatmap: rows = after phase p, columns = evaluated task j, value in each cell. */
+export function matrixHeatmapSvg(matrix: readonly (readonly number[])[], tasks: readonly string[], title: string): Promise<string> {
+  const short = (t: string): string => t.replace(/-v2$/, '');
+  const values = matrix.flatMap((row, p) => row.map((score, j) => ({ after: `${p} ${short(tasks[p]!)}`, task: `${j} ${short(tasks[j]!)}`, score: Number.isFinite(score) ? score : null, label: Number.isFinite(score) ? score.toFixed(2) : '-' })));
+  const order = tasks.map((t, j) => `${j} ${short(t)}`);
+  return render({
+    title,
+    data: { values },
+    width: { step: 44 },
+    height: { step: 26 },
+    encoding: {
+      x: { field: 'task', type: 'ordinal', sort: order, title: 'evaluated task', axis: { labelAngle: -40, labelLimit: 160 } },
+      y: { field: 'after', type: 'ordinal', sort: order, title: 'after training phase' },
+    },
+    layer: [
+      { mark: 'rect', encoding: { color: { field: 'score', type: 'quantitative', scale: { domain: [0, 1], scheme: 'blues' }, title: 'score' } } },
+      { mark: { type: 'text', fontSize: 10 }, encoding: { text: { field: 'label' }, color: { condition: { test: 'datum.score > 0.6', value: 'white' }, value: 'black' } } },
+    ],
+  } as TopLevelSpec);
+}
+
+export interface MethodBar {
+  method: string;
+  metric: string;
+  value: number;
+  lo?: number;
+  hi?: number;
+}
+
+/** Performance, forgetting, forward transfer and retention per method, with their 90% intervals when there are several seeds. */
+export function methodBarsSvg(bars: readonly MethodBar[], title = 'methods'): Promise<string> {
+  const values = bars.filter((b) => Number.isFinite(b.value)).map((b) => ({ ...b, lo: b.lo ?? b.value, hi: b.hi ?? b.value }));
+  return render({
+    title,
+    data: { values },
+    facet: { column: { field: 'metric', type: 'nominal', title: null, sort: ['performance', 'forgetting', 'forward transfer', 'retention'] } },
+    spec: {
+      width: 150,
+      height: { step: 20 },
+      layer: [
+        { mark: 'bar', encoding: { y: { field: 'method', type: 'nominal', title: null }, x: { field: 'value', type: 'quantitative', title: null }, color: { field: 'method', type: 'nominal', legend: null } } },
+        { mark: { type: 'rule', color: 'black' }, encoding: { y: { field: 'method', type: 'nominal' }, x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' } } },
+      ],
+    },
+    resolve: { scale: { x: 'independent' } },
+  } as TopLevelSpec);
+}

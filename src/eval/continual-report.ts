@@ -1,0 +1,242 @@
+/**
+ * `l2m report <run dirs...>`: tables and plots over continual runs (`l2m continual` run folders) and
+ * their seeds, readable offline (report.md beside its SVG files):
+ * - the method table: performance, forgetting, forward transfer, retention (with the base's), trainable
+ *   parameters; with several seeds of a method, Continual World's 90% bootstrap intervals (4000
+ *   resamples; `continual-metrics.ts`);
+ * - the final score of every task per method;
+ * - per method: the success of every task over updates with task boundaries marked, and the matrix as a
+ *   heatmap; over methods: the average score against updates.
+ * Runs are grouped by what they trained (sequence, mode, method and its config, updates per task);
+ * runs of a group differ by seed. PNG is not written (Vega needs the optional `canvas` package for it).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../torch/atomic-write.ts';
+import type { ContinualResults } from '../train/continual.ts';
+import { bootstrapForwardTransferCI, bootstrapMeanCI, normalizedForwardTransfer, parseEvalCsv, type ContinualEvalRow } from './continual-metrics.ts';
+import { averageCurvesSvg, matrixHeatmapSvg, methodBarsSvg, taskCurvesSvg, type CurvePoint, type MethodBar } from './continual-plots.ts';
+import { mean } from './metrics.ts';
+
+export interface RunData {
+  dir: string;
+  results: ContinualResults;
+  rows: ContinualEvalRow[];
+}
+
+/** A value over the runs of a group: the mean, and the 90% interval when there are several runs. */
+export interface Stat {
+  mean: number;
+  ci?: [number, number];
+}
+
+export interface GroupSummary {
+  label: string;
+  mode: 'sequential' | 'multitask';
+  method: string;
+  tasks: string[];
+  stepsPerTask: number;
+  runs: RunData[];
+  seeds: number[];
+  performance: Stat;
+  forgetting: Stat | null;
+  forwardTransfer: Stat | null;
+  retention: Stat | null;
+  retentionBase: number | null;
+  trainableParams: number;
+  totalParams: number;
+  /** Means over runs. */
+  final: number[];
+  matrix: number[][] | null;
+  curves: CurvePoint[];
+}
+
+const isRun = (dir: string): boolean => fs.existsSync(path.join(dir, 'results.json')) && fs.existsSync(path.join(dir, 'eval.csv'));
+
+/** Reads run folders; a folder that is not a run but holds runs (e.g. runs/continual) stands for them. */
+export function readRuns(dirs: readonly string[]): { runs: RunData[]; notes: string[] } {
+  if (dirs.length === 0) throw new Error('report: no run folders given');
+  const notes: string[] = [];
+  const found: string[] = [];
+  for (const d of dirs) {
+    const dir = path.resolve(d);
+    if (!fs.existsSync(dir)) throw new Error(`report: ${dir} does not exist`);
+    if (isRun(dir)) {
+      found.push(dir);
+      continue;
+    }
+    if (fs.existsSync(path.join(dir, 'config.json'))) throw new Error(`report: ${dir} has not finished (no results.json): resume it with \`l2m continual --config ... --resume\``);
+    const inner = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => path.join(dir, e.name));
+    const runs = inner.filter(isRun);
+    const unfinished = inner.filter((x) => !isRun(x) && fs.existsSync(path.join(x, 'config.json')));
+    if (runs.length === 0) throw new Error(`report: ${dir} is not a continual run folder and holds none (expected results.json and eval.csv)`);
+    if (unfinished.length > 0) notes.push(`skipped ${unfinished.length} unfinished run(s) in ${dir}: ${unfinished.map((x) => path.basename(x)).join(', ')}`);
+    found.push(...runs);
+  }
+  const runs = [...new Set(found)].map((dir): RunData => {
+    const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')) as ContinualResults;
+    if (!Array.isArray(results.tasks) || typeof results.performance !== 'number' || !('stepsPerTask' in results)) throw new Error(`report: ${dir}/results.json is not a continual run's results (an \`l2m finetune\` run?)`);
+    return { dir, results, rows: parseEvalCsv(fs.readFileSync(path.join(dir, 'eval.csv'), 'utf8'), path.join(dir, 'eval.csv')) };
+  });
+  return { runs, notes };
+}
+
+function stat(values: number[]): Stat {
+  const xs = values.filter((v) => Number.isFinite(v));
+  return xs.length > 1 ? { mean: mean(xs), ci: bootstrapMeanCI(xs) } : { mean: mean(xs) };
+}
+
+/** Mean over runs of each task's score at each evaluated update. */
+function meanCurves(runs: readonly RunData[]): CurvePoint[] {
+  const acc = new Map<string, { update: number; task: string; sum: number; n: number }>();
+  for (const r of runs) {
+    for (const row of r.rows) {
+      const k = `${row.update}\u0000${row.task}`;
+      const e = acc.get(k) ?? { update: row.update, task: row.task, sum: 0, n: 0 };
+      e.sum += row.score;
+      e.n += 1;
+      acc.set(k, e);
+    }
+  }
+  return [...acc.values()].map((e) => ({ update: e.update, task: e.task, score: e.sum / e.n })).sort((a, b) => a.update - b.update);
+}
+
+/** Groups runs by what they trained and summarises each group. */
+export function summarize(runs: readonly RunData[]): GroupSummary[] {
+  const groups = new Map<string, RunData[]>();
+  for (const r of runs) {
+    const x = r.results;
+    const key = JSON.stringify([x.tasks, x.mode, x.method, x.methodConfig, x.stepsPerTask, x.episodes, x.lastK, x.evalEvery]);
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const labels = new Map<string, number>();
+  return [...groups.values()].map((rs): GroupSummary => {
+    const r0 = rs[0]!.results;
+    let label = r0.mode === 'multitask' ? `multitask (${r0.method})` : r0.method;
+    const seen = labels.get(label) ?? 0;
+    labels.set(label, seen + 1);
+    if (seen > 0) label = `${label} #${seen + 1}`;
+    const T = r0.tasks.length;
+    // Forward transfer over seeds as Continual World: per task (mean AUC - mean AUC_ref) / (1 - mean AUC_ref), averaged over tasks.
+    let forwardTransfer: Stat | null = null;
+    const withFt = rs.filter((r) => r.results.forward_transfer && r.results.auc);
+    if (withFt.length > 0) {
+      const auc = withFt.map((r) => r.results.auc!);
+      const refs = r0.tasks.map((t) => {
+        const byRun = new Map<string, number>();
+        for (const r of withFt) for (const ref of r.results.forward_transfer!.references[t] ?? []) byRun.set(ref.run, ref.auc);
+        return [...byRun.values()];
+      });
+      const per = r0.tasks.map((_, j) => (refs[j]!.length > 0 ? normalizedForwardTransfer(mean(auc.map((a) => a[j]!)), mean(refs[j]!)) : null));
+      const m = mean(per.filter((v): v is number => v !== null));
+      forwardTransfer = withFt.length > 1 || refs.some((x) => x.length > 1) ? { mean: m, ci: bootstrapForwardTransferCI(auc, refs) } : { mean: m };
+    }
+    const matrices = rs.map((r) => r.results.matrix).filter((m): m is number[][] => m !== null);
+    const withRet = rs.filter((r) => r.results.retention);
+    return {
+      label,
+      mode: r0.mode,
+      method: r0.method,
+      tasks: r0.tasks,
+      stepsPerTask: r0.stepsPerTask,
+      runs: rs,
+      seeds: rs.map((r) => r.results.seed),
+      performance: stat(rs.map((r) => r.results.performance)),
+      forgetting: r0.mode === 'multitask' ? null : stat(rs.map((r) => r.results.forgetting?.mean ?? Number.NaN)),
+      forwardTransfer,
+      retention: withRet.length > 0 ? stat(withRet.map((r) => r.results.retention!.mean)) : null,
+      retentionBase: withRet.length > 0 ? mean(withRet.map((r) => r.results.retention!.baseMean)) : null,
+      trainableParams: r0.trainableParams,
+      totalParams: r0.totalParams,
+      final: Array.from({ length: T }, (_, j) => mean(rs.map((r) => r.results.final[j]!))),
+      matrix: matrices.length > 0 ? matrices[0]!.map((row, p) => row.map((_, j) => mean(matrices.map((m) => m[p]![j]!)))) : null,
+      curves: meanCurves(rs),
+    };
+  });
+}
+
+const f3 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(3));
+const fmtStat = (s: Stat | null): string => (s === null || !Number.isFinite(s.mean) ? '-' : s.ci ? `${f3(s.mean)} [${f3(s.ci[0])}, ${f3(s.ci[1])}]` : f3(s.mean));
+const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+
+export function reportMarkdown(groups: readonly GroupSummary[], images: { methods?: string; average?: string; perGroup: Record<string, { curves: string; matrix?: string }> }, notes: readonly string[] = []): string {
+  const lines = ['# Continual learning report', ''];
+  const seqs = [...new Set(groups.map((g) => g.tasks.join(',')))];
+  if (seqs.length === 1) lines.push(`Sequence: ${groups[0]!.tasks.join(', ')} (${groups[0]!.tasks.length} tasks).`, '');
+  lines.push(
+    'Performance: mean final score over tasks; forgetting: score at the end of a task\'s own phase minus its final score; forward transfer: ' +
+      'normalised AUC gain over single-task reference runs (Continual World). With several seeds: mean [90% bootstrap interval, 4000 resamples].',
+    '',
+    '| method | runs (seeds) | updates per task | performance | forgetting | forward transfer | retention | retention (base) | trainable params |',
+    '|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const g of groups) {
+    lines.push(
+      `| ${g.label} | ${g.runs.length} (${g.seeds.join(', ')}) | ${g.stepsPerTask.toLocaleString('en-US')} | ${fmtStat(g.performance)} | ${fmtStat(g.forgetting)} | ${fmtStat(g.forwardTransfer)} | ${fmtStat(g.retention)} | ${f3(g.retentionBase)} | ${g.trainableParams.toLocaleString('en-US')} of ${g.totalParams.toLocaleString('en-US')} |`,
+    );
+  }
+  if (images.methods) lines.push('', `![methods](${images.methods})`);
+  if (images.average) lines.push('', `![average score over updates](${images.average})`);
+  if (seqs.length === 1) {
+    const tasks = groups[0]!.tasks;
+    lines.push('', '## Final score per task', '', `| method | ${tasks.map((t) => t.replace(/-v2$/, '')).join(' | ')} |`, `|---|${tasks.map(() => '---').join('|')}|`);
+    for (const g of groups) lines.push(`| ${g.label} | ${g.final.map(f3).join(' | ')} |`);
+  }
+  for (const g of groups) {
+    const im = images.perGroup[g.label];
+    lines.push('', `## ${g.label}`, '', `Runs: ${g.runs.map((r) => `\`${r.dir}\``).join(', ')}`);
+    if (im) {
+      lines.push('', `![${g.label}: every task over updates](${im.curves})`);
+      if (im.matrix) lines.push('', `![${g.label}: matrix](${im.matrix})`);
+    }
+  }
+  const runNotes = [...new Set(groups.flatMap((g) => g.runs.flatMap((r) => r.results.notes ?? [])))];
+  if (notes.length + runNotes.length > 0) lines.push('', '## Notes', '', ...[...notes, ...runNotes].map((n) => `- ${n}`));
+  return lines.join('\n') + '\n';
+}
+
+/** Writes report.md and its SVG files into `outDir`; returns the files written. */
+export async function writeReport(dirs: readonly string[], outDir: string): Promise<{ files: string[]; groups: GroupSummary[]; markdown: string }> {
+  const { runs, notes } = readRuns(dirs);
+  const groups = summarize(runs);
+  fs.mkdirSync(outDir, { recursive: true });
+  const files: string[] = [];
+  const write = (name: string, text: string): string => {
+    writeFileAtomic(path.join(outDir, name), text);
+    files.push(path.join(outDir, name));
+    return name;
+  };
+  const bars: MethodBar[] = [];
+  for (const g of groups) {
+    const add = (metric: string, s: Stat | null): void => {
+      if (s && Number.isFinite(s.mean)) bars.push({ method: g.label, metric, value: s.mean, ...(s.ci ? { lo: s.ci[0], hi: s.ci[1] } : {}) });
+    };
+    add('performance', g.performance);
+    add('forgetting', g.forgetting);
+    add('forward transfer', g.forwardTransfer);
+    add('retention', g.retention);
+  }
+  const images: Parameters<typeof reportMarkdown>[1] = { perGroup: {} };
+  images.methods = write('methods.svg', await methodBarsSvg(bars, 'methods (90% bootstrap intervals over seeds)'));
+  const seqs = [...new Set(groups.map((g) => g.tasks.join(',')))];
+  if (seqs.length === 1) {
+    const avg = groups.flatMap((g) => {
+      const byUpdate = new Map<number, number[]>();
+      for (const p of g.curves) byUpdate.set(p.update, [...(byUpdate.get(p.update) ?? []), p.score]);
+      return [...byUpdate].map(([update, s]) => ({ method: g.label, update, score: mean(s) }));
+    });
+    const g0 = groups.find((g) => g.mode === 'sequential') ?? groups[0]!;
+    const boundaries = g0.mode === 'sequential' ? g0.tasks.slice(1).map((_, j) => (j + 1) * g0.stepsPerTask) : [];
+    images.average = write('average.svg', await averageCurvesSvg(avg, boundaries));
+  }
+  for (const g of groups) {
+    const s = slug(g.label);
+    const seeds = g.runs.length > 1 ? ` (mean of ${g.runs.length} seeds)` : '';
+    const curves = write(`curves-${s}.svg`, await taskCurvesSvg(g.curves, g.tasks, g.mode === 'sequential' ? g.stepsPerTask : null, `${g.label}: every task's score over updates${seeds}`));
+    const matrix = g.matrix ? write(`matrix-${s}.svg`, await matrixHeatmapSvg(g.matrix, g.tasks, `${g.label}: score after each phase${seeds}`)) : undefined;
+    images.perGroup[g.label] = { curves, ...(matrix ? { matrix } : {}) };
+  }
+  const markdown = reportMarkdown(groups, images, notes);
+  write('report.md', markdown);
+  return { files, groups, markdown };
+}
