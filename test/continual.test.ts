@@ -206,6 +206,36 @@ await continual(cfg, {
   assert.deepEqual(withoutTimes(again), withoutTimes(resumed));
 });
 
+test('the continual methods in the loop: PackNet keeps task 0 exactly (its view acts as at the end of its phase); EWC resumes identically', async () => {
+  for (const m of ['packnet', 'ewc']) if (!methodNames().includes(m)) return void console.log(`# ${m} is not registered yet: skipped`);
+  const pn = await continual(clConfig('packnet', { method: { name: 'packnet', retrainSteps: 2 }, eval: { retention: [] } }));
+  const rows = parseEvalCsv(runFile('packnet', 'eval.csv'));
+  const task0 = (u: number): unknown => rows.filter((r) => r.task === 'hammer-v2' && r.update === u).map((r) => [r.return, r.success]);
+  assert.deepEqual(task0(9), task0(6), 'mid phase 1');
+  assert.deepEqual(task0(12), task0(6), 'after the sequence');
+  assert.equal(pn.forgetting!.perTask[0], 0);
+  assert.equal(JSON.parse(runFile('packnet', 'metrics.jsonl').trim().split('\n').filter((l) => l.includes('"retrain"')).at(-1)!).step, 2);
+  const ewcCfg = (name: string): ContinualConfig => clConfig(name, { method: { name: 'ewc', fisherBatches: 2 }, eval: { retention: [] } });
+  const whole = await continual(ewcCfg('ewc'));
+  const script = path.join(tmp, 'kill-ewc.mts');
+  fs.writeFileSync(
+    script,
+    `import { parseContinualConfig } from ${JSON.stringify(path.join(root, 'src/train/continual-config.ts'))};
+import { continual } from ${JSON.stringify(path.join(root, 'src/train/continual.ts'))};
+const cfg = parseContinualConfig(JSON.parse(process.argv[2]));
+await continual(cfg, { resume: process.argv[3] === 'resume', hooks: { onUpdate: (u) => { if (u === Number(process.argv[4])) process.kill(process.pid, 'SIGKILL'); } } });
+`,
+  );
+  const cfg = ewcCfg('ewc-resumed');
+  for (const [i, at] of [7, 11].entries()) {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', script, JSON.stringify(cfg), i === 0 ? 'fresh' : 'resume', String(at)], { cwd: root, encoding: 'utf8' });
+    assert.equal(child.signal, 'SIGKILL', child.stderr);
+  }
+  const resumed = await continual(cfg, { resume: true });
+  assert.deepEqual(withoutTimes(resumed), { ...(withoutTimes(whole) as object), name: 'ewc-resumed' });
+  assert.equal(runFile('ewc-resumed', 'train.csv'), runFile('ewc', 'train.csv'));
+});
+
 test('mode: multitask trains every task jointly for the same total updates', async () => {
   const r = await continual(clConfig(undefined as unknown as string, { name: undefined, mode: 'multitask', method: { name: 'head' }, eval: { retention: [] } }));
   assert.equal(r.name, '2tasks-multitask');

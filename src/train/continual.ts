@@ -119,15 +119,6 @@ interface Cursor {
   retrainReset?: boolean;
 }
 
-/**
- * PackNet's retraining after its pruning (`retraining(task, stepsPerTask)`): extra updates on the
- * task's data after endTask, with the optimiser reset before and after when asked. They are not
- * counted in the protocol's updates (phase boundaries stay at multiples of stepsPerTask).
- */
-interface RetrainingHook {
-  retraining?(task: TaskInfo, stepsPerTask: number): { steps: number; resetOptimizer: boolean };
-}
-
 interface ContinualCheckpointMeta {
   update: number;
   sampler: SamplerState | null;
@@ -438,7 +429,6 @@ export async function continual(cfg: ContinualConfig, opts: { resume?: boolean; 
       opt.optimizer.dispose();
       opt = buildOptimizer(model, cfg);
     };
-    const retraining = (method as AdaptMethod & RetrainingHook).retraining;
 
     model.train();
     try {
@@ -496,7 +486,7 @@ export async function continual(cfg: ContinualConfig, opts: { resume?: boolean; 
             });
             model.train();
           }
-          const r = !multitask && retraining ? retraining.call(method, info(p), S) : undefined;
+          const r = !multitask ? method.retraining?.(info(p), S) : undefined; // PackNet's retraining: extra updates, not counted in the protocol's
           if (r && r.steps > 0) {
             if (r.resetOptimizer) resetOptimizer();
             cursor = { phase: p, step: 'retrain', retrained: 0, retrainSteps: r.steps, retrainReset: r.resetOptimizer };
