@@ -632,7 +632,7 @@ export function continualMarkdown(r: ContinualResults): string {
     `# ${label} on ${Array.isArray(r.sequence) ? `${r.tasks.length} tasks` : r.sequence}`,
     '',
     `base: \`${r.base}\`; ${r.mode === 'multitask' ? `${r.updates} updates on all tasks jointly` : `${r.stepsPerTask} updates per task, ${r.updates} in all`}; ` +
-      `${r.episodes} episodes per task per evaluation, every ${r.evalEvery || '-'} updates; end-of-phase scores average the last ${r.lastK} evaluation(s); ` +
+      `${r.episodes} episode(s) per task per evaluation (at update 0, ${r.evalEvery > 0 ? `every ${r.evalEvery} updates and ` : ''}at the end of each phase); end-of-phase scores average the last ${r.lastK} evaluation(s); ` +
       `trainable params ${r.trainableParams.toLocaleString('en-US')} of ${r.totalParams.toLocaleString('en-US')}; ${(1000 * r.secondsPerUpdate).toFixed(1)} ms per update; seed ${r.seed}`,
     '',
     '| performance | forgetting | forward transfer | retention | retention (base) |',
