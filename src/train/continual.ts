@@ -7,6 +7,7 @@
  *   evaluation of every task at update 0 -> for each task i of the sequence:
  *     method.beginTask -> `stepsPerTask` updates of the shared training step on task i's data only
  *     (evaluating every task every `eval.every` updates) -> method.endTask (with batches of task i) ->
+ *     method.retraining's extra updates on task i (PackNet; not counted in the protocol's updates) ->
  *     evaluation of every task (the end of phase i) -> a per-phase adapter snapshot
  *   -> retention on pre-training tasks beside the base's cached scores -> results.json / results.md.
  *
