@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util';
 import * as torch from '../src/torch/index.ts';
 import { loadDecisionTransformer } from '../src/model/load.ts';
-import { ActionTokenizer } from '../src/model/action-tokenizer.ts';
+import { ActionTokenizer } from '../src/data/action-tokenizer.ts';
 import { decodeActionTokens } from '../src/model/decode.ts';
 import { EpisodeContext } from '../src/eval/context.ts';
 import { makeEnv, taskEntry } from '../src/envs/registry.ts';

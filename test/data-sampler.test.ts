@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { MINMAX_64 } from '../src/model/action-tokenizer.ts';
+import { MINMAX_64 } from '../src/data/action-tokenizer.ts';
 
 const ACTION_PAD_TOKEN = MINMAX_64.padToken;
 const actionToken = (a: number): number => MINMAX_64.encode(a);

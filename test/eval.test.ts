@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../src/torch/index.ts';
-import { ActionTokenizer } from '../src/model/action-tokenizer.ts';
+import { ActionTokenizer } from '../src/data/action-tokenizer.ts';
 import { DecisionTransformer, PAPER_CONFIG } from '../src/model/decision-transformer.ts';
 import { EpisodeContext } from '../src/eval/context.ts';
 import { evaluate } from '../src/eval/evaluate.ts';

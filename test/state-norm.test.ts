@@ -11,7 +11,7 @@ import { batchToInputs } from '../src/model/batch-inputs.ts';
 import { loadDecisionTransformer } from '../src/model/load.ts';
 import { TrajectorySampler } from '../src/data/sampler.ts';
 import { EpisodeContext } from '../src/eval/context.ts';
-import { MINMAX_64 } from '../src/model/action-tokenizer.ts';
+import { MINMAX_64 } from '../src/data/action-tokenizer.ts';
 import { writeSyntheticMetaWorld } from './helpers/synthetic-data.ts';
 
 /** One 4-step episode per dataset; `obs(t)` gives the stored observation at step t. */

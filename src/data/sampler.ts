@@ -15,7 +15,7 @@
 import crypto from 'node:crypto';
 import type { Domain } from '../envs/types.ts';
 import { Rng } from '../envs/rng.ts';
-import { MINMAX_64 } from '../model/action-tokenizer.ts';
+import { MINMAX_64 } from './action-tokenizer.ts';
 import { REWARD_SCALE } from '../envs/targets.ts';
 import { episodeCount, type Dataset } from './dataset.ts';
 import { MODEL_ACTION_DIM, MODEL_STATE_DIM, isPrefixLayout, modelStateIndex } from './layout.ts';

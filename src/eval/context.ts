@@ -7,7 +7,7 @@
  */
 import * as torch from '../torch/index.ts';
 import type { DTInputs } from '../model/decision-transformer.ts';
-import type { ActionTokenizer } from '../model/action-tokenizer.ts';
+import type { ActionTokenizer } from '../data/action-tokenizer.ts';
 
 export interface ContextShape {
   numEnvs: number;

@@ -7,7 +7,7 @@
  * return and the data-normalised score.
  */
 import * as torch from '../torch/index.ts';
-import { ActionTokenizer } from '../model/action-tokenizer.ts';
+import { ActionTokenizer } from '../data/action-tokenizer.ts';
 import type { DecisionTransformer } from '../model/decision-transformer.ts';
 import { decodeActionTokens } from '../model/decode.ts';
 import { VectorEnv } from '../envs/vector.ts';
