@@ -10,6 +10,30 @@ import { modelSchema } from '../model/config.ts';
 
 const positiveInt = z.number().int().positive();
 
+/**
+ * Training fields every loop shares (pre-training, fine-tuning, continual): batch, accumulation,
+ * AdamW (weight decay on Linear weight matrices only, as the original), clipping, logging, checkpoints.
+ */
+export const commonTrainFields = {
+  /** Windows per batch (per domain batch when several domains alternate). */
+  batchSize: positiveInt.default(256),
+  /** Batches per optimiser update (2 in the original's pre-training: one Meta-World + one DMControl batch). */
+  accumulation: positiveInt.default(1),
+  lr: z.number().positive().default(1e-4),
+  /** AdamW weight decay, applied to Linear weight matrices only (not biases, LayerNorms or embeddings), as the original. */
+  weightDecay: z.number().nonnegative().default(0.01),
+  betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.999]),
+  gradClip: z.number().positive().default(0.25),
+  logEvery: positiveInt.default(50),
+  checkpointEvery: positiveInt.default(1000),
+};
+
+/** Thread settings of a run (default: the measured best, src/torch/native.ts). */
+export const threadsSchema = z
+  .object({ intraOp: positiveInt.optional(), blas: positiveInt.optional() })
+  .strict()
+  .default({} as never);
+
 export const pretrainSchema = z
   .object({
     name: z.string().min(1).default('pretrain'),
@@ -36,20 +60,10 @@ export const pretrainSchema = z
       .object({
         /** Optimiser updates. The original counts batches: 1M batches at accumulation 2 = 500K updates. */
         steps: positiveInt,
-        /** Windows per batch (per domain batch when several domains alternate). */
-        batchSize: positiveInt.default(256),
-        /** Batches per optimiser update (2 in the original: one Meta-World + one DMControl batch). */
-        accumulation: positiveInt.default(1),
-        lr: z.number().positive().default(1e-4),
+        ...commonTrainFields,
         /** Final learning rate of the cosine decay (eta_min). */
         minLr: z.number().nonnegative().default(1e-6),
         warmupSteps: z.number().int().nonnegative().default(4000),
-        /** AdamW weight decay, applied to Linear weight matrices only (not biases, LayerNorms or embeddings), as the original. */
-        weightDecay: z.number().nonnegative().default(0.01),
-        betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.999]),
-        gradClip: z.number().positive().default(0.25),
-        logEvery: positiveInt.default(50),
-        checkpointEvery: positiveInt.default(1000),
       })
       .strict(),
     eval: z
@@ -67,10 +81,7 @@ export const pretrainSchema = z
       })
       .strict()
       .default({} as never),
-    threads: z
-      .object({ intraOp: positiveInt.optional(), blas: positiveInt.optional() })
-      .strict()
-      .default({} as never),
+    threads: threadsSchema,
   })
   .strict();
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { applyOverride } from './config.ts';
+import { applyOverride, commonTrainFields, threadsSchema } from './config.ts';
 import '../adapt/index.ts'; // registers the built-in methods
 import { parseMethodConfig } from '../adapt/registry.ts';
 
@@ -34,15 +34,8 @@ export const finetuneSchema = z
     train: z
       .object({
         steps: positiveInt,
-        batchSize: positiveInt.default(256),
-        accumulation: positiveInt.default(1),
-        /** Constant learning rate (the original: 1e-4, no warm-up, no schedule). */
-        lr: z.number().positive().default(1e-4),
-        weightDecay: z.number().nonnegative().default(0.01),
-        betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.999]),
-        gradClip: z.number().positive().default(0.25),
-        logEvery: positiveInt.default(50),
-        checkpointEvery: positiveInt.default(1000),
+        /** lr is constant here (the original: 1e-4, no warm-up, no schedule). */
+        ...commonTrainFields,
       })
       .strict(),
     eval: z
@@ -60,10 +53,7 @@ export const finetuneSchema = z
       })
       .strict()
       .default({} as never),
-    threads: z
-      .object({ intraOp: positiveInt.optional(), blas: positiveInt.optional() })
-      .strict()
-      .default({} as never),
+    threads: threadsSchema,
   })
   .strict();
 

@@ -16,6 +16,7 @@ import { loadDecisionTransformer } from '../model/load.ts';
 import { assertFiniteBatch, batchToInputs } from '../model/batch-inputs.ts';
 import type { DecisionTransformer } from '../model/decision-transformer.ts';
 import { TrajectorySampler, type SamplerState } from '../data/sampler.ts';
+import { stableJson } from '../data/episode-writer.ts';
 import type { StateNormalizer } from '../data/state-norm.ts';
 import { resolveTasks } from '../envs/registry.ts';
 import { setAssetDir } from '../envs/mujoco.ts';
@@ -99,7 +100,7 @@ export async function finetune(cfg: FinetuneConfig, opts: { resume?: boolean; ho
   try {
     if (opts.resume && existing) {
       const saved = JSON.parse(fs.readFileSync(configFile, 'utf8')) as FinetuneConfig;
-      const strip = (c: FinetuneConfig): string => JSON.stringify({ ...c, eval: undefined, train: { ...c.train, steps: undefined } });
+      const strip = (c: FinetuneConfig): string => stableJson({ ...c, eval: undefined, train: { ...c.train, steps: undefined } });
       if (strip(saved) !== strip(cfg)) throw new Error(`${runDir}: the config differs from the one the run started with (only train.steps and eval.* may change on --resume)`);
     }
     fs.mkdirSync(runDir, { recursive: true });

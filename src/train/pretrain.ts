@@ -12,7 +12,7 @@ import path from 'node:path';
 import * as torch from '../torch/index.ts';
 import { DecisionTransformer, type DTConfig } from '../model/decision-transformer.ts';
 import { loadTaskDatasets, type Dataset } from '../data/dataset.ts';
-import { finalPath } from '../data/episode-writer.ts';
+import { finalPath, stableJson } from '../data/episode-writer.ts';
 import { TrajectorySampler, type SamplerState } from '../data/sampler.ts';
 import { StateNormalizer } from '../data/state-norm.ts';
 import { resolveTasks } from '../envs/registry.ts';
@@ -73,8 +73,9 @@ export async function pretrain(cfg: PretrainConfig, opts: { resume?: boolean; ho
   fs.mkdirSync(runDir, { recursive: true });
   if (opts.resume && existing) {
     const saved = JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8')) as PretrainConfig;
-    const a = JSON.stringify({ ...saved, eval: undefined, train: { ...saved.train, steps: undefined } });
-    const b = JSON.stringify({ ...cfg, eval: undefined, train: { ...cfg.train, steps: undefined } });
+    // Key order does not matter (configs written by older versions list their keys in another order).
+    const a = stableJson({ ...saved, eval: undefined, train: { ...saved.train, steps: undefined } });
+    const b = stableJson({ ...cfg, eval: undefined, train: { ...cfg.train, steps: undefined } });
     if (a !== b) throw new Error(`${runDir}: the config differs from the one the run started with (only train.steps and eval.* may change on --resume)`);
   }
   fs.writeFileSync(path.join(runDir, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
