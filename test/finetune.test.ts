@@ -12,7 +12,7 @@ import { loadFinetuneConfig, parseFinetuneConfig, type FinetuneConfig } from '..
 import { finetune } from '../src/train/finetune.ts';
 import { loadDecisionTransformer } from '../src/model/load.ts';
 import { loadAdapter } from '../src/adapt/checkpoint.ts';
-import { writeSyntheticMetaWorld } from './helpers/synthetic-data.ts';
+import { writeSyntheticDmc, writeSyntheticMetaWorld } from './helpers/synthetic-data.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'l2m-finetune-'));
@@ -128,4 +128,37 @@ test('every config in configs/finetune is valid and names a registered method', 
     const cfg = loadFinetuneConfig(path.join(dir, f));
     assert.equal((cfg.method as { name: string }).name, f.replace(/\.yaml$/, ''), f);
   }
+});
+
+test('l2m finetune works on a DMControl task (normalised score, the base trained on both domains)', async () => {
+  const dir = path.join(tmp, 'dmc-data');
+  writeSyntheticMetaWorld(dir, 'reach-v2', 2, 1);
+  writeSyntheticDmc(dir, 'cartpole-swingup', 2, 3, 1);
+  writeSyntheticDmc(dir, 'cartpole-balance', 2, 4, 1);
+  await pretrain(
+    parsePretrainConfig({
+      name: 'base-md',
+      outDir: path.join(tmp, 'runs'),
+      model: { nLayer: 1, nHead: 2, dModel: 32, contextLength: 5 },
+      data: { dir, tasks: ['reach-v2', 'cartpole-swingup'], normalizeStates: true },
+      train: { steps: 4, batchSize: 4, warmupSteps: 0, checkpointEvery: 4 },
+      eval: { atEnd: false },
+    }),
+  );
+  const r = await finetune(
+    ftConfig('dmc', {
+      base: path.join(tmp, 'runs', 'base-md'),
+      task: 'cartpole-balance',
+      data: { dir },
+      method: { name: 'ia3' },
+      train: { steps: 3, batchSize: 4, checkpointEvery: 3 },
+      eval: { every: 0, episodes: 1, retention: ['cartpole-swingup', 'reach-v2'], retentionEpisodes: 1, concurrentEnvs: 2, workers: 0, maxEpisodeSteps: 5 },
+    }),
+  );
+  assert.equal(r.task, 'cartpole-balance');
+  assert.ok(Number.isFinite(r.newTask.score) && Number.isFinite(r.newTask.base), 'a data-normalised score for the new task and the base');
+  assert.deepEqual(r.retention!.tasks.map((t) => t.task), ['cartpole-swingup', 'reach-v2']);
+  // A base that never saw DMControl data cannot be fine-tuned on a DMControl task: a clear error.
+  await assert.rejects(finetune(ftConfig('dmc-on-mw', { task: 'cartpole-balance', data: { dir }, train: { steps: 1, batchSize: 4 } })), /trained without dmc data, so it cannot be fine-tuned on cartpole-balance/);
+  assert.ok(!fs.existsSync(path.join(tmp, 'ft', 'dmc-on-mw')), 'nothing was written');
 });

@@ -50,6 +50,8 @@ export const finetuneSchema = z
         seed: z.number().int().nonnegative().default(1000),
         workers: z.number().int().nonnegative().optional(),
         concurrentEnvs: positiveInt.optional(),
+        /** Cut episodes at this many steps (tests; results are then not comparable with the protocol's). */
+        maxEpisodeSteps: positiveInt.optional(),
       })
       .strict()
       .default({} as never),

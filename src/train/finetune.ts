@@ -98,6 +98,10 @@ export async function finetune(cfg: FinetuneConfig, opts: { resume?: boolean; ho
   const { model, method, stateNorm, identity, checkpoint } = adaptedModel(cfg);
   const taskIds = { [task]: 0 };
   try {
+    const domain = datasets[0]!.meta.domain;
+    if (stateNorm && !(domain in stateNorm.stats)) {
+      throw new Error(`${checkpoint}: the base standardises states per domain and was trained without ${domain} data, so it cannot be fine-tuned on ${task} (a ${domain} task)`);
+    }
     if (opts.resume && existing) {
       const saved = JSON.parse(fs.readFileSync(configFile, 'utf8')) as FinetuneConfig;
       const strip = (c: FinetuneConfig): string => stableJson({ ...c, eval: undefined, train: { ...c.train, steps: undefined } });
@@ -126,7 +130,7 @@ export async function finetune(cfg: FinetuneConfig, opts: { resume?: boolean; ho
     }
 
     const evalNew = async (episodes: number, seed: number): Promise<EvalReport> => {
-      const r = await evaluate(model, { tasks: [task], episodes, seed, workers: cfg.eval.workers, concurrentEnvs: cfg.eval.concurrentEnvs, stateNorm, taskIds });
+      const r = await evaluate(model, { tasks: [task], episodes, seed, workers: cfg.eval.workers, concurrentEnvs: cfg.eval.concurrentEnvs, maxEpisodeSteps: cfg.eval.maxEpisodeSteps, stateNorm, taskIds });
       return r;
     };
 
@@ -179,9 +183,9 @@ export async function finetune(cfg: FinetuneConfig, opts: { resume?: boolean; ho
     log.eval(update, finalNew);
     hooks.onEval?.(update, finalNew);
     const retEpisodes = cfg.eval.retentionEpisodes ?? cfg.eval.episodes;
-    const retention = retentionTasks.length > 0 ? await evaluate(model, { tasks: retentionTasks, episodes: retEpisodes, seed: cfg.eval.seed, workers: cfg.eval.workers, concurrentEnvs: cfg.eval.concurrentEnvs, stateNorm }) : undefined;
+    const retention = retentionTasks.length > 0 ? await evaluate(model, { tasks: retentionTasks, episodes: retEpisodes, seed: cfg.eval.seed, workers: cfg.eval.workers, concurrentEnvs: cfg.eval.concurrentEnvs, maxEpisodeSteps: cfg.eval.maxEpisodeSteps, stateNorm }) : undefined;
     if (retention) hooks.onEval?.(update, retention);
-    const cache = { base: cfg.base, identity, cacheDir: path.resolve(cfg.outDir, '.base-scores'), seed: cfg.eval.seed, workers: cfg.eval.workers, concurrentEnvs: cfg.eval.concurrentEnvs };
+    const cache = { base: cfg.base, identity, cacheDir: path.resolve(cfg.outDir, '.base-scores'), seed: cfg.eval.seed, workers: cfg.eval.workers, concurrentEnvs: cfg.eval.concurrentEnvs, maxEpisodeSteps: cfg.eval.maxEpisodeSteps };
     const baseNew = await baseScores({ ...cache, episodes: cfg.eval.episodes }, [task]);
     const baseRet = retentionTasks.length > 0 ? await baseScores({ ...cache, episodes: retEpisodes }, retentionTasks) : undefined;
 
