@@ -45,12 +45,13 @@ export function resolveLayers(model: DecisionTransformer, layers: readonly numbe
 const baseKeys = new WeakMap<DecisionTransformer, ReadonlySet<string>>();
 const identities = new WeakMap<DecisionTransformer, string>();
 
-/** sha256 of a model's tensors (name, dtype, shape, bytes), in name order. */
-export function tensorsIdentity(model: torch.nn.Module): string {
+/** sha256 of a model's tensors (name, dtype, shape, bytes), in name order; `only`: just these names. */
+export function tensorsIdentity(model: torch.nn.Module, only?: ReadonlySet<string>): string {
   return torch.noGrad(() =>
     torch.tidy(() => {
       const h = createHash('sha256');
-      for (const [name, t] of Object.entries(model.stateDict()).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const entries = Object.entries(model.stateDict()).filter(([name]) => !only || only.has(name));
+      for (const [name, t] of entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         h.update(`${name}:${t.dtype}:[${t.shape.join(',')}]\n`);
         h.update(new Uint8Array(native.toArrayBuffer(t.contiguous().handle) as ArrayBuffer));
       }
@@ -76,6 +77,14 @@ export function attachMethod(model: DecisionTransformer, method: AdaptMethod): v
   identities.set(model, tensorsIdentity(model));
   baseKeys.set(model, new Set(Object.keys(model.stateDict())));
   method.inject(model);
+}
+
+/**
+ * The identity of the base tensors as they are now in an adapted model (the base's state-dict names
+ * only): equal to `baseIdentity` while the method has left the base untouched.
+ */
+export function currentBaseIdentity(model: DecisionTransformer): string {
+  return tensorsIdentity(model, baseKeyNames(model));
 }
 
 /** The base's state-dict names (throws for a model without an attached method). */

@@ -65,21 +65,53 @@ export function evalCommand(): Command {
     .option('--max-steps <n>', "steps per episode (default: the domain's)", positiveInt)
     .option('--adapter <dir>', 'an adapter trained on this checkpoint (a `l2m finetune` run folder or its adapter/): evaluate the adapted model')
     .option('--uncached', 'decode with one full pass per action dimension (the original), not the key/value cache')
+    .option('--selection <svg>', "with --adapter of a pool method (l2p, l2m, l2m-ia3): write the task x entry heatmap of the pool entries each task's windows selected (and <svg minus .svg>.json, the counts)")
+    .option('--no-pretrain-keys', 'with --adapter of a method with pre-training keys: match the pool keys only')
     .option('--assets <dir>', 'MuJoCo asset directory')
     .option('--json', 'print one JSON object')
-    .action(async (o: { checkpoint: string; tasks: string; episodes: number; seed: number; workers?: number; concurrentEnvs?: number; maxSteps?: number; adapter?: string; uncached?: boolean; assets?: string; json?: boolean }) => {
+    .action(async (o: { checkpoint: string; tasks: string; episodes: number; seed: number; workers?: number; concurrentEnvs?: number; maxSteps?: number; adapter?: string; uncached?: boolean; selection?: string; pretrainKeys: boolean; assets?: string; json?: boolean }) => {
       if (o.assets) setAssetDir(o.assets);
+      if (o.selection && !o.adapter) throw new Error('--selection needs --adapter (an adapter of a pool method: l2p, l2m, l2m-ia3)');
       const tasks = await resolveTasks(o.tasks);
       const { model, update, checkpoint, stateNorm } = loadDecisionTransformer(o.checkpoint);
       try {
+        let pool: { method: string; control: import('../adapt/pool.ts').PoolControl; cfg: { pool: number; oracle?: unknown; pretrainKeys?: number }; ids: Record<string, number>; names: Record<string, string> } | undefined;
         if (o.adapter) {
-          const { loadAdapter } = await import('../adapt/checkpoint.ts');
+          const { loadAdapter, readAdapterMeta } = await import('../adapt/checkpoint.ts');
+          const { isPoolMethod } = await import('../adapt/pool.ts');
+          const { selectionTaskIds } = await import('../eval/selection.ts');
           await import('../adapt/index.ts');
           const dir = fs.existsSync(path.join(o.adapter, 'adapter', 'adapter.json')) ? path.join(o.adapter, 'adapter') : o.adapter;
           const method = loadAdapter(dir, model);
           console.error(`adapter ${path.resolve(dir)} (${method.name}) on ${checkpoint}`);
+          if (isPoolMethod(method)) {
+            // Task ids (the oracle's blocks, the selection statistics' rows): each task's index in the adapter's sequence.
+            const cfg = method.config as { pool: number; oracle?: unknown; pretrainKeys?: number };
+            const { ids, names } = selectionTaskIds(tasks, readAdapterMeta(dir).extra, cfg.oracle !== undefined);
+            pool = { method: method.name, control: method.pool, cfg, ids, names };
+            method.pool.resetSelections('eval');
+            method.pool.recording = true;
+            if (!o.pretrainKeys) method.pool.evalPretrainKeys = false;
+          } else if (o.selection) {
+            throw new Error(`--selection: the '${method.name}' method has no key-matched pool (l2p, l2m, l2m-ia3)`);
+          }
+          if (!o.pretrainKeys && !pool?.cfg.pretrainKeys) throw new Error(`--no-pretrain-keys: the '${method.name}' adapter has no pre-training keys`);
+        } else if (!o.pretrainKeys) {
+          throw new Error('--no-pretrain-keys needs --adapter');
         }
-        const report = await evaluate(model, { tasks, episodes: o.episodes, seed: o.seed, workers: o.workers, concurrentEnvs: o.concurrentEnvs, maxEpisodeSteps: o.maxSteps, cached: !o.uncached, stateNorm });
+        const report = await evaluate(model, { tasks, episodes: o.episodes, seed: o.seed, workers: o.workers, concurrentEnvs: o.concurrentEnvs, maxEpisodeSteps: o.maxSteps, cached: !o.uncached, stateNorm, ...(pool ? { taskIds: pool.ids } : {}) });
+        if (o.selection && pool) {
+          const { selectionHeatmapSvg } = await import('../eval/continual-plots.ts');
+          const { summaryLine } = await import('../eval/selection.ts');
+          const matrix = pool.control.selections().eval;
+          const svg = path.resolve(o.selection);
+          fs.mkdirSync(path.dirname(svg), { recursive: true });
+          const keys = pool.cfg.pretrainKeys ? (o.pretrainKeys ? ', with the pre-training keys' : ', without the pre-training keys') : '';
+          fs.writeFileSync(svg, await selectionHeatmapSvg([{ panel: `evaluation: ${o.episodes} episode(s) per task, one selection per environment step${keys}`, matrix }], { pool: pool.cfg.pool, names: pool.names, title: `${pool.method}: pool entry selected per task` }));
+          const json = svg.replace(/\.svg$/, '') + '.json';
+          fs.writeFileSync(json, JSON.stringify({ method: pool.method, pool: pool.cfg.pool, pretrainKeys: pool.cfg.pretrainKeys ?? 0, matchedPretrainKeys: o.pretrainKeys && pool.cfg.pretrainKeys !== undefined, names: pool.names, episodes: o.episodes, seed: o.seed, matrix }, null, 2) + '\n');
+          console.error(`selection: ${summaryLine(matrix, pool.cfg.pool)}; wrote ${svg} and ${json}`);
+        }
         if (o.json) {
           console.log(JSON.stringify({ checkpoint, update, episodes: o.episodes, mean_score: report.meanScore, iqm_score: report.iqmScore, by_domain: report.byDomain, env_steps: report.envSteps, seconds: report.seconds, tasks: report.tasks }));
         } else {

@@ -134,3 +134,57 @@ export function methodBarsSvg(bars: readonly MethodBar[], title = 'methods'): Pr
     resolve: { scale: { x: 'independent' } },
   } as TopLevelSpec);
 }
+
+/** One panel of a selection heatmap: a task x entry count matrix (rows: task ids). */
+export interface SelectionPanel {
+  panel: string;
+  matrix: { entries: number; tasks: number[]; counts: number[][] };
+}
+
+/**
+ * Which pool entry each task's windows selected (L2P / L2M), one panel per matrix (training, evaluation,
+ * retention, ...): rows = tasks (task ids named by `names`), columns = pool entries then pre-training
+ * keys (p0, p1, ...; from column `pool` on), colour = the share of the task's selections that went to
+ * the entry (each row sums to 1), so a column lit for every task is an entry every task picks.
+ */
+export function selectionHeatmapSvg(panels: readonly SelectionPanel[], o: { pool: number; names: Readonly<Record<string, string>>; title: string }): Promise<string> {
+  const short = (t: string): string => t.replace(/-v2$/, '');
+  const label = (id: number): string => (id < 0 ? 'no task id' : `${id} ${short(o.names[String(id)] ?? `task ${id}`)}`);
+  const entryLabel = (j: number): string => (j < o.pool ? String(j) : `p${j - o.pool}`);
+  const entries = Math.max(0, ...panels.map((p) => p.matrix.entries));
+  const values: Record<string, unknown>[] = [];
+  const taskOrder: string[] = [];
+  for (const { panel, matrix } of panels) {
+    matrix.tasks.forEach((id, i) => {
+      const row = matrix.counts[i]!;
+      const sum = row.reduce((a, b) => a + b, 0);
+      const task = label(id);
+      if (!taskOrder.includes(task)) taskOrder.push(task);
+      for (let j = 0; j < entries; j++) {
+        const count = row[j] ?? 0;
+        values.push({ panel, task, entry: entryLabel(j), count, share: sum > 0 ? count / sum : 0 });
+      }
+    });
+  }
+  const ids = (t: string): number => (t === 'no task id' ? Number.MAX_SAFE_INTEGER : Number(t.split(' ')[0]));
+  taskOrder.sort((a, b) => ids(a) - ids(b));
+  const step = entries > 60 ? 7 : entries > 30 ? 10 : 14;
+  const order = (panel: string): string[] => taskOrder.filter((t) => values.some((v) => v.panel === panel && v.task === t));
+  return render({
+    title: o.title,
+    vconcat: panels.map(({ panel }) => ({
+      title: { text: panel, anchor: 'start', fontSize: 11 },
+      data: { values: values.filter((v) => v.panel === panel) },
+      width: { step },
+      height: { step: 16 },
+      mark: { type: 'rect', stroke: '#eeeeee', strokeWidth: 0.5 },
+      encoding: {
+        x: { field: 'entry', type: 'ordinal', sort: Array.from({ length: entries }, (_, j) => entryLabel(j)), title: `pool entry${entries > o.pool ? ' (p: pre-training keys)' : ''}`, axis: { labelAngle: 0, labelFontSize: 8, labelOverlap: true } },
+        y: { field: 'task', type: 'ordinal', sort: order(panel), title: 'task', axis: { labelLimit: 200 } },
+        color: { field: 'share', type: 'quantitative', scale: { domain: [0, 1], range: ['#ffffff', '#08306b'], interpolate: 'rgb' }, title: 'share of selections', legend: { titleLimit: 200 } },
+        tooltip: [{ field: 'task' }, { field: 'entry' }, { field: 'count', type: 'quantitative' }, { field: 'share', type: 'quantitative', format: '.2f' }],
+      },
+    })),
+    resolve: { scale: { color: 'shared' } },
+  } as TopLevelSpec);
+}

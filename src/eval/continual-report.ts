@@ -6,7 +6,10 @@
  *   resamples; `continual-metrics.ts`);
  * - the final score of every task per method;
  * - per method: the success of every task over updates with task boundaries marked, and the matrix as a
- *   heatmap; over methods: the average score against updates.
+ *   heatmap; over methods: the average score against updates;
+ * - per pool method (L2P, L2M; runs with `selection.json`): the task x entry selection heatmap over
+ *   training, at the final evaluation and at retention (seeds summed), with a line on how concentrated
+ *   the selection is (`selection.ts`).
  * Runs are grouped by what they trained (sequence, mode, method and its config, updates per task);
  * runs of a group differ by seed. PNG is not written (Vega needs the optional `canvas` package for it).
  */
@@ -17,11 +20,15 @@ import type { ContinualResults } from '../train/continual.ts';
 import { bootstrapForwardTransferCI, bootstrapMeanCI, normalizedForwardTransfer, parseEvalCsv, type ContinualEvalRow } from './continual-metrics.ts';
 import { averageCurvesSvg, matrixHeatmapSvg, methodBarsSvg, taskCurvesSvg, type CurvePoint, type MethodBar } from './continual-plots.ts';
 import { mean } from './metrics.ts';
+import { readSelectionLog, runSelectionSvg, selectionPanels, summaryLine } from './selection.ts';
+import type { SelectionLog } from '../train/continual.ts';
 
 export interface RunData {
   dir: string;
   results: ContinualResults;
   rows: ContinualEvalRow[];
+  /** A pool method's selection statistics (selection.json), when the run has them. */
+  selection?: SelectionLog;
 }
 
 /** A value over the runs of a group: the mean, and the 90% interval when there are several runs. */
@@ -43,6 +50,10 @@ export interface GroupSummary {
   forwardTransfer: Stat | null;
   retention: Stat | null;
   retentionBase: number | null;
+  /** Retention without the pre-training keys (methods with pre-training keys). */
+  retentionWithoutKeys: Stat | null;
+  /** Mean over runs of the training time per protocol update. */
+  secondsPerUpdate: number;
   trainableParams: number;
   totalParams: number;
   /** Means over runs. */
@@ -76,7 +87,8 @@ export function readRuns(dirs: readonly string[]): { runs: RunData[]; notes: str
   const runs = [...new Set(found)].map((dir): RunData => {
     const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')) as ContinualResults;
     if (!Array.isArray(results.tasks) || typeof results.performance !== 'number' || !('stepsPerTask' in results)) throw new Error(`report: ${dir}/results.json is not a continual run's results (an \`l2m finetune\` run?)`);
-    return { dir, results, rows: parseEvalCsv(fs.readFileSync(path.join(dir, 'eval.csv'), 'utf8'), path.join(dir, 'eval.csv')) };
+    const selection = readSelectionLog(dir);
+    return { dir, results, rows: parseEvalCsv(fs.readFileSync(path.join(dir, 'eval.csv'), 'utf8'), path.join(dir, 'eval.csv')), ...(selection ? { selection } : {}) };
   });
   return { runs, notes };
 }
@@ -146,6 +158,8 @@ export function summarize(runs: readonly RunData[]): GroupSummary[] {
       forwardTransfer,
       retention: withRet.length > 0 ? stat(withRet.map((r) => r.results.retention!.mean)) : null,
       retentionBase: withRet.length > 0 ? mean(withRet.map((r) => r.results.retention!.baseMean)) : null,
+      retentionWithoutKeys: withRet.some((r) => r.results.retention!.withoutPretrainKeys) ? stat(withRet.map((r) => r.results.retention!.withoutPretrainKeys?.mean ?? Number.NaN)) : null,
+      secondsPerUpdate: mean(rs.map((r) => r.results.secondsPerUpdate).filter((x) => Number.isFinite(x))),
       trainableParams: r0.trainableParams,
       totalParams: r0.totalParams,
       final: Array.from({ length: T }, (_, j) => mean(rs.map((r) => r.results.final[j]!))),
@@ -159,7 +173,7 @@ const f3 = (x: number | null | undefined): string => (x === null || x === undefi
 const fmtStat = (s: Stat | null): string => (s === null || !Number.isFinite(s.mean) ? '-' : s.ci ? `${f3(s.mean)} [${f3(s.ci[0])}, ${f3(s.ci[1])}]` : f3(s.mean));
 const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
-export function reportMarkdown(groups: readonly GroupSummary[], images: { methods?: string; average?: string; perGroup: Record<string, { curves: string; matrix?: string }> }, notes: readonly string[] = []): string {
+export function reportMarkdown(groups: readonly GroupSummary[], images: { methods?: string; average?: string; perGroup: Record<string, { curves: string; matrix?: string; selection?: string }> }, notes: readonly string[] = []): string {
   const lines = ['# Continual learning report', ''];
   const seqs = [...new Set(groups.map((g) => g.tasks.join(',')))];
   if (seqs.length === 1) lines.push(`Sequence: ${groups[0]!.tasks.join(', ')} (${groups[0]!.tasks.length} tasks).`, '');
@@ -167,12 +181,12 @@ export function reportMarkdown(groups: readonly GroupSummary[], images: { method
     'Performance: mean final score over tasks; forgetting: score at the end of a task\'s own phase minus its final score; forward transfer: ' +
       'normalised AUC gain over single-task reference runs (Continual World). With several seeds: mean [90% bootstrap interval, 4000 resamples].',
     '',
-    '| method | runs (seeds) | updates per task | performance | forgetting | forward transfer | retention | retention (base) | trainable params |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| method | runs (seeds) | updates per task | performance | forgetting | forward transfer | retention | retention (base) | trainable params | ms per update |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const g of groups) {
     lines.push(
-      `| ${g.label} | ${g.runs.length} (${g.seeds.join(', ')}) | ${g.stepsPerTask.toLocaleString('en-US')} | ${fmtStat(g.performance)} | ${fmtStat(g.forgetting)} | ${fmtStat(g.forwardTransfer)} | ${fmtStat(g.retention)} | ${f3(g.retentionBase)} | ${g.trainableParams.toLocaleString('en-US')} of ${g.totalParams.toLocaleString('en-US')} |`,
+      `| ${g.label} | ${g.runs.length} (${g.seeds.join(', ')}) | ${g.stepsPerTask.toLocaleString('en-US')} | ${fmtStat(g.performance)} | ${fmtStat(g.forgetting)} | ${fmtStat(g.forwardTransfer)} | ${fmtStat(g.retention)} | ${f3(g.retentionBase)} | ${g.trainableParams.toLocaleString('en-US')} of ${g.totalParams.toLocaleString('en-US')} | ${Number.isFinite(g.secondsPerUpdate) ? (1000 * g.secondsPerUpdate).toFixed(1) : '-'} |`,
     );
   }
   if (images.methods) lines.push('', `![methods](${images.methods})`);
@@ -185,9 +199,17 @@ export function reportMarkdown(groups: readonly GroupSummary[], images: { method
   for (const g of groups) {
     const im = images.perGroup[g.label];
     lines.push('', `## ${g.label}`, '', `Runs: ${g.runs.map((r) => `\`${r.dir}\``).join(', ')}`);
+    if (g.retentionWithoutKeys) lines.push('', `Retention with the pre-training keys ${fmtStat(g.retention)}, without them ${fmtStat(g.retentionWithoutKeys)} (base ${f3(g.retentionBase)}).`);
     if (im) {
       lines.push('', `![${g.label}: every task over updates](${im.curves})`);
       if (im.matrix) lines.push('', `![${g.label}: matrix](${im.matrix})`);
+    }
+    const logs = g.runs.map((r) => r.selection).filter((l): l is SelectionLog => l !== undefined);
+    if (logs.length > 0) {
+      const seeds = logs.length > 1 ? ` (${logs.length} seeds summed)` : '';
+      lines.push('', `### Pool selection${seeds}`, '', 'Which pool entry the windows of each task selected (each row: the shares of that task\'s selections; columns p0, p1, ...: pre-training keys). A column lit for every task is an entry every task picks.', '');
+      for (const panel of selectionPanels(logs)) lines.push(`- ${panel.panel}: ${summaryLine(panel.matrix, logs[0]!.pool)}.`);
+      if (im?.selection) lines.push('', `![${g.label}: pool selection](${im.selection})`);
     }
   }
   const runNotes = [...new Set(groups.flatMap((g) => g.runs.flatMap((r) => r.results.notes ?? [])))];
@@ -234,7 +256,9 @@ export async function writeReport(dirs: readonly string[], outDir: string): Prom
     const seeds = g.runs.length > 1 ? ` (mean of ${g.runs.length} seeds)` : '';
     const curves = write(`curves-${s}.svg`, await taskCurvesSvg(g.curves, g.tasks, g.mode === 'sequential' ? g.stepsPerTask : null, `${g.label}: every task's score over updates${seeds}`));
     const matrix = g.matrix ? write(`matrix-${s}.svg`, await matrixHeatmapSvg(g.matrix, g.tasks, `${g.label}: score after each phase${seeds}`)) : undefined;
-    images.perGroup[g.label] = { curves, ...(matrix ? { matrix } : {}) };
+    const logs = g.runs.map((r) => r.selection).filter((l): l is SelectionLog => l !== undefined);
+    const selection = logs.length > 0 && selectionPanels(logs).length > 0 ? write(`selection-${s}.svg`, await runSelectionSvg(logs, `${g.label}: pool entry selected per task${seeds}`)) : undefined;
+    images.perGroup[g.label] = { curves, ...(matrix ? { matrix } : {}), ...(selection ? { selection } : {}) };
   }
   const markdown = reportMarkdown(groups, images, notes);
   write('report.md', markdown);

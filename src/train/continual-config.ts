@@ -78,6 +78,28 @@ export const continualSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Pre-training keys (l2m / l2m-ia3 with `method.pretrainKeys: n`): a phase before the first task in
+     * which only the method's pre-training keys train (the pool frozen, every window unmodulated), on
+     * windows of pre-training tasks, with the key-pull loss; see src/adapt/pool.ts and docs/l2m.md.
+     */
+    pretrainKeys: z
+      .object({
+        /** Updates of the phase (not counted in the protocol's updates). */
+        steps: positiveInt,
+        /** Pre-training tasks (names or sets) whose windows train the keys. */
+        tasks: z.array(z.string().min(1)).min(1).default(['MT40']),
+        /** Folder holding their <task>.npz (Meta-World, and DMControl unless dmcDataDir is set). */
+        dataDir: z.string().min(1),
+        /** Folder holding the DMControl ones. */
+        dmcDataDir: z.string().min(1).optional(),
+        /** Batch size (default train.batchSize). */
+        batchSize: positiveInt.optional(),
+        /** Constant learning rate of the keys' own AdamW (default train.lr). */
+        lr: z.number().positive().optional(),
+      })
+      .strict()
+      .optional(),
     /** Single-task reference runs for forward transfer: `l2m finetune` run folders with train.steps = stepsPerTask. */
     reference: z
       .object({ runs: z.array(z.string()).default([]) })
@@ -102,7 +124,15 @@ export function sequenceLabel(sequence: string | string[]): string {
 export function parseContinualConfig(raw: unknown, where = 'config'): ContinualConfig {
   const r = continualSchema.safeParse(raw);
   if (!r.success) throw new Error(`${where}: invalid config:\n` + r.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n'));
-  const { name: methodName } = parseMethodConfig(r.data.method, `${where}: method`);
+  const { name: methodName, config: methodConfig } = parseMethodConfig(r.data.method, `${where}: method`);
+  const keys = (methodConfig as { pretrainKeys?: unknown }).pretrainKeys;
+  if (r.data.pretrainKeys && typeof keys !== 'number') {
+    throw new Error(`${where}: invalid config:\n  - pretrainKeys: the '${methodName}' method has no pre-training keys to learn (set method.pretrainKeys: n on l2m or l2m-ia3, or remove pretrainKeys)`);
+  }
+  if (typeof keys === 'number' && !r.data.pretrainKeys) {
+    throw new Error(`${where}: invalid config:\n  - pretrainKeys: method.pretrainKeys (${keys} keys) needs the phase that learns them before the first task: pretrainKeys: { steps, tasks: [MT40], dataDir } (untrained keys would be matched at evaluation)`);
+  }
+  if (r.data.pretrainKeys && r.data.mode === 'multitask') throw new Error(`${where}: invalid config:\n  - pretrainKeys: only sequential runs learn pre-training keys`);
   const label = sequenceLabel(r.data.sequence);
   return { ...r.data, name: r.data.name ?? `${label}-${r.data.mode === 'multitask' ? 'multitask' : methodName}` };
 }

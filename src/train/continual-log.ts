@@ -1,5 +1,5 @@
 /**
- * Metrics of a continual run: `metrics.jsonl` (kind 'train' | 'retrain' | 'eval' | 'phase'), `train.csv` (the same
+ * Metrics of a continual run: `metrics.jsonl` (kind 'keys' | 'train' | 'retrain' | 'eval' | 'phase'), `train.csv` (the same
  * columns as the other runs) and the continual `eval.csv` (one row per update, phase and task; see
  * `src/eval/continual-metrics.ts`). An evaluation event is appended only once every task is evaluated,
  * so each event is exactly one row per task. On resume the files are cut back to the checkpoint: train
@@ -25,20 +25,27 @@ export class ContinualLog {
     this.evalCsv = path.join(dir, 'eval.csv');
   }
 
-  /** Keeps train records with update <= `update`, the first `events` evaluation events and the first `retrains` retraining records (0, 0, 0: start afresh). */
-  truncate(update: number, events: number, retrains: number): void {
+  /**
+   * Keeps train records with update <= `update`, the first `events` evaluation events, the first
+   * `retrains` retraining records, the first `keys` records of the pre-training keys' phase, and the
+   * phase-end records of phases before `phasesEnded` (all 0: start afresh).
+   */
+  truncate(at: { update: number; events: number; retrains: number; keys: number; phasesEnded: number }): void {
+    const { update, events, retrains } = at;
     const read = (file: string): string[] => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
     const write = (file: string, lines: string[]): void => fs.writeFileSync(file, lines.map((l) => l + '\n').join(''));
     write(this.trainCsv, [TRAIN_HEADER, ...read(this.trainCsv).filter((l) => l !== TRAIN_HEADER && Number(l.split(',')[0]) <= update)]);
     const rows = read(this.evalCsv).filter((l) => l !== EVAL_CSV_HEADER);
     write(this.evalCsv, [EVAL_CSV_HEADER, ...rows.slice(0, events * this.tasksPerEvent)]);
     let retrained = 0;
+    let keyed = 0;
     const keep = read(this.jsonl).filter((l) => {
       const r = JSON.parse(l) as { kind: string; update: number; event?: number };
       if (r.kind === 'train') return r.update <= update;
       if (r.kind === 'retrain') return retrained++ < retrains;
+      if (r.kind === 'keys') return keyed++ < at.keys;
       if (r.kind === 'eval') return (r.event ?? Infinity) < events;
-      return r.kind === 'phase' && (r.event ?? Infinity) < events;
+      return r.kind === 'phase' && (r.event ?? Infinity) < events && ((r as { phase?: number }).phase ?? Infinity) < at.phasesEnded;
     });
     write(this.jsonl, keep);
   }
@@ -51,6 +58,11 @@ export class ContinualLog {
   /** A retraining line (PackNet's extra updates after endTask; they are not protocol updates, so not in train.csv). */
   retrain(update: number, m: { phase: number; step: number; steps: number; loss: number; gradNorm: number }): void {
     fs.appendFileSync(this.jsonl, JSON.stringify({ kind: 'retrain', update, ...m }) + '\n');
+  }
+
+  /** A line of the pre-training keys' phase (before the first task; not protocol updates, so not in train.csv). */
+  keys(m: { step: number; steps: number; loss: number; gradNorm: number }): void {
+    fs.appendFileSync(this.jsonl, JSON.stringify({ kind: 'keys', update: 0, ...m }) + '\n');
   }
 
   /** One evaluation event (`event`: its index in the run, 0-based). */

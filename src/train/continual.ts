@@ -2,14 +2,24 @@
  * Continual adaptation of a pre-trained Decision Transformer (L2M's offline Continual World protocol,
  * l2m-spec.md sections 3-5, docs/continual.md), top to bottom:
  *
- *   load the base -> attach the method (as `l2m finetune`: `adaptedModel`) -> one AdamW over the
- *   method's trainable parameters, kept across tasks (optionally reset at each switch) ->
- *   evaluation of every task at update 0 -> for each task i of the sequence:
+ *   load the base -> attach the method (as `l2m finetune`: `adaptedModel`) -> [pool methods with
+ *   pre-training keys, `pretrainKeys:` in the config: pool.setPhase('pretrain-keys'), an AdamW over the
+ *   pre-training keys alone, `pretrainKeys.steps` updates of the shared training step on windows of the
+ *   pre-training tasks with `keyPullLoss` (task id -1; not protocol updates; metrics.jsonl 'keys'),
+ *   pool.setPhase('adapt')] -> one AdamW over the method's trainable parameters, kept across tasks
+ *   (optionally reset at each switch) -> evaluation of every task at update 0 -> for each task i of the sequence:
  *     method.beginTask -> `stepsPerTask` updates of the shared training step on task i's data only
  *     (evaluating every task every `eval.every` updates) -> method.endTask (with batches of task i) ->
  *     method.retraining's extra updates on task i (PackNet; not counted in the protocol's updates) ->
  *     evaluation of every task (the end of phase i) -> a per-phase adapter snapshot
- *   -> retention on pre-training tasks beside the base's cached scores -> results.json / results.md.
+ *   -> retention on pre-training tasks beside the base's cached scores (a method with pre-training keys:
+ *   with and without them; L2M-oracle: with the modulation off, i.e. the frozen base, checked unchanged,
+ *   since a pre-training task has no block of the oracle's pool) -> results.json / results.md.
+ *
+ * Pool methods (`isPoolMethod`: l2p, l2m, l2m-ia3) also get `selection.json` (`SelectionLog`): the task x
+ * entry selection counts of each phase's training windows (reset at each beginTask), of every evaluation
+ * event (reset before each) and of retention (retention tasks carry ids after the sequence's), kept in
+ * the checkpoint so a resumed run writes the same file.
  *
  * `mode: multitask` trains all tasks jointly (one sampler over every dataset) for the same total number
  * of updates, the upper bound; it calls no task hooks.
@@ -20,8 +30,9 @@
  *
  * Resuming is exact after SIGKILL at any point: updates seed the generator (`updateSeed`), each phase's
  * sampler has its own seed and its state is in the checkpoint, the method's state is in the checkpoint,
- * and the checkpoint records where in the protocol the run stands (phase, step, evaluations made), so a
- * resumed run redoes exactly what had not been checkpointed. Checkpoints are written every
+ * and the checkpoint records where in the protocol the run stands (phase, step, evaluations made, the
+ * keys' phase's progress), so a resumed run redoes exactly what had not been checkpointed (a phase-end
+ * evaluation already checkpointed is not made again). Checkpoints are written every
  * `checkpointEvery` updates, after every evaluation, after each endTask and at each task switch.
  * A method's `restore` must bring it back to where `state` was taken: hooks are not replayed.
  */
@@ -38,10 +49,11 @@ import { deriveSeed } from '../data/seeds.ts';
 import { resolveTasks, taskEntry } from '../envs/registry.ts';
 import { setAssetDir } from '../envs/mujoco.ts';
 import type { Domain } from '../envs/types.ts';
-import { evaluate, type TaskResult } from '../eval/evaluate.ts';
+import { evaluate, type EvalReport, type TaskResult } from '../eval/evaluate.ts';
 import { mean } from '../eval/metrics.ts';
 import { continualMetrics, forwardTransfer, parseEvalCsv, windowMean, type ContinualEvalRow, type ContinualMetrics, type ForwardTransfer } from '../eval/continual-metrics.ts';
-import { baseIdentity, trainableParameters } from '../adapt/inject.ts';
+import { baseIdentity, currentBaseIdentity, trainableParameters } from '../adapt/inject.ts';
+import { isPoolMethod, keyPullLoss, type PoolMethod, type SelectionMatrix } from '../adapt/pool.ts';
 import { saveAdapter } from '../adapt/checkpoint.ts';
 import type { AdaptMethod, TaskInfo } from '../adapt/method.ts';
 import { readTrainCheckpoint, writeTrainCheckpoint } from './checkpoints.ts';
@@ -56,6 +68,10 @@ import { ContinualLog } from './continual-log.ts';
 export interface ContinualHooks {
   onLog?(line: string): void;
   onUpdate?(update: number, total: number, loss: number): void;
+  /** After each update of the pre-training keys (the phase before the first task). */
+  onKeysUpdate?(step: number, steps: number, loss: number): void;
+  /** After a phase's adapter snapshot was written (before the switch to the next phase is checkpointed). */
+  onSnapshot?(phase: number): void;
   /** After each retraining update (PackNet's, after endTask) of `phase`. */
   onRetrainUpdate?(phase: number, step: number, steps: number, loss: number): void;
   /** After beginTask (what 'begin') or endTask (what 'end') of a phase. */
@@ -101,19 +117,66 @@ export interface ContinualResults {
   auc: number[] | null;
   /** Absent without reference runs (see notes). */
   forward_transfer?: ForwardTransfer & { references: Record<string, Array<{ run: string; auc: number }>> };
-  retention: { tasks: TaskScore[]; mean: number; baseMean: number; episodes: number } | null;
+  retention: Retention | null;
+  /** The pre-training keys' phase (pool methods with `pretrainKeys`), when the run had one. */
+  pretrainKeys?: { steps: number; tasks: string[]; keys: number; params: number; batchSize: number; lr: number; finalLoss: number };
   notes: string[];
+}
+
+export interface Retention {
+  tasks: TaskScore[];
+  mean: number;
+  baseMean: number;
+  episodes: number;
+  /**
+   * 'off': evaluated without modulation (L2M-oracle: a pre-training task has no block of the pool, so
+   * it gets no modulator; the base is frozen and checked unchanged, so the scores are the base's).
+   */
+  modulation?: 'off';
+  /** A method with pre-training keys: the same tasks evaluated without them (matching the pool's keys only). */
+  withoutPretrainKeys?: { tasks: TaskScore[]; mean: number };
+}
+
+/** One task x entry selection matrix of a pool method, with where it was taken. */
+export interface SelectionRecord {
+  matrix: SelectionMatrix;
+  update: number;
+  phase: number;
+}
+
+/**
+ * `selection.json` of a run with a pool method (l2p, l2m, l2m-ia3): which pool entry the windows of each
+ * task selected, over training (each phase's training windows) and at evaluation (every evaluation event,
+ * and retention). Rows are task ids: sequence indices, retention tasks after them (`names`).
+ */
+export interface SelectionLog {
+  method: string;
+  /** Pool entries (columns 0 .. pool-1); columns from pool on are pre-training keys. */
+  pool: number;
+  pretrainKeys: number;
+  topK: number;
+  tasks: string[];
+  /** Task id -> task name (the sequence's, then the retention tasks'). */
+  names: Record<string, string>;
+  /** train[p]: the training windows of phase p (one row, task p). */
+  train: Array<SelectionRecord & { task: string }>;
+  /** eval[e]: evaluation event e (what: 'initial' at update 0, 'every' mid-phase, 'end' at a phase end). */
+  eval: Array<SelectionRecord & { event: number; what: 'initial' | 'every' | 'end' }>;
+  /** The retention evaluation (with the pre-training keys, and without them when the method has some). */
+  retention: Array<{ pretrainKeys: boolean; matrix: SelectionMatrix }>;
 }
 
 /**
  * Where a phase stands: 'begin' (beginTask next), 'train' (its updates), 'retrain' (the method's
  * retraining after endTask, PackNet's), 'ended' (the end-of-phase evaluation next).
  */
-type Step = 'begin' | 'train' | 'retrain' | 'ended';
+type Step = 'keys' | 'begin' | 'train' | 'retrain' | 'ended';
 
 interface Cursor {
   phase: number;
   step: Step;
+  /** 'keys' (the pre-training keys' phase, before phase 0's begin): its updates made. */
+  keysDone?: number;
   /** 'retrain': updates made, updates asked for, and whether the optimiser is reset after them. */
   retrained?: number;
   retrainSteps?: number;
@@ -133,6 +196,12 @@ interface ContinualCheckpointMeta {
   retrainWindow: { sum: number; count: number };
   /** Retraining records in metrics.jsonl so far. */
   retrainRecords: number;
+  /** The pre-training keys' phase: the loss window of its next record, records so far, the last record's loss. */
+  keysWindow?: { sum: number; count: number };
+  keysRecords?: number;
+  keysLoss?: number;
+  /** A pool method's selection log (selection.json) as of this checkpoint. */
+  selection?: SelectionLog;
   /** Names of the parameters of each optimiser group (the trainable set may change between tasks). */
   optimizerParams: string[][];
   methodState?: unknown;
@@ -163,8 +232,16 @@ export async function resolveSequence(spec: string | string[]): Promise<string[]
   return tasks;
 }
 
-/** Where each task's dataset is, checked before anything is trained. */
-async function datasetPaths(cfg: ContinualConfig, tasks: string[]): Promise<{ paths: string[]; domains: Domain[] }> {
+/**
+ * Where each task's dataset is, checked before anything is trained. `data`: the folders and the config
+ * fields that name them (for messages): the sequence's `data.dir` / `data.dmcDir`, the pre-training keys'
+ * `pretrainKeys.dataDir` / `pretrainKeys.dmcDataDir`.
+ */
+async function datasetPaths(
+  data: { dir: string; dmcDir?: string; dmcField: string; what: string },
+  tasks: string[],
+): Promise<{ paths: string[]; domains: Domain[] }> {
+  const cfg = { data };
   const domains: Domain[] = [];
   for (const t of tasks) domains.push((await taskEntry(t)).domain);
   const dirOf = (d: Domain): string => (d === 'dmc' ? (cfg.data.dmcDir ?? cfg.data.dir) : cfg.data.dir);
@@ -175,8 +252,8 @@ async function datasetPaths(cfg: ContinualConfig, tasks: string[]): Promise<{ pa
     const dmc = tasks.filter((_, i) => domains[i] === 'dmc');
     const anyDmc = dmc.some((t) => !dmcMissing.includes(t));
     throw new Error(
-      `the sequence has DMControl tasks (${dmc.join(', ')}) but ${anyDmc ? `no dataset for ${dmcMissing.join(', ')}` : 'no DMControl data'} in ${path.resolve(cfg.data.dir)}: ` +
-        `set data.dmcDir to the folder of their datasets (\`l2m data collect --tasks ${dmcMissing.join(',')} --out <dir>\`, or \`l2m data import\`)`,
+      `${data.what} has DMControl tasks (${dmc.join(', ')}) but ${anyDmc ? `no dataset for ${dmcMissing.join(', ')}` : 'no DMControl data'} in ${path.resolve(cfg.data.dir)}: ` +
+        `set ${data.dmcField} to the folder of their datasets (\`l2m data collect --tasks ${dmcMissing.join(',')} --out <dir>\`, or \`l2m data import\`)`,
     );
   }
   if (missing.length > 0) {
@@ -223,7 +300,7 @@ function trainableNames(model: DecisionTransformer): string[] {
   return [...model.namedParameters()].filter(([, p]) => p.requiresGrad).map(([n]) => n);
 }
 
-function buildOptimizer(model: DecisionTransformer, cfg: ContinualConfig, groupsByName?: string[][]): { optimizer: torch.optim.AdamW; names: string[][] } {
+function buildOptimizer(model: DecisionTransformer, cfg: ContinualConfig, groupsByName?: string[][], lr = cfg.train.lr): { optimizer: torch.optim.AdamW; names: string[][] } {
   const byName = new Map(model.namedParameters());
   const nameOf = new Map([...byName].map(([n, p]) => [p, n] as const));
   let groups = adamwGroups(model, cfg.train.weightDecay);
@@ -238,7 +315,7 @@ function buildOptimizer(model: DecisionTransformer, cfg: ContinualConfig, groups
       }),
     }));
   }
-  const optimizer = new torch.optim.AdamW(groups, { lr: cfg.train.lr, betas: cfg.train.betas, weightDecay: cfg.train.weightDecay });
+  const optimizer = new torch.optim.AdamW(groups, { lr, betas: cfg.train.betas, weightDecay: cfg.train.weightDecay });
   return { optimizer, names: groups.map((g) => g.params.map((p) => nameOf.get(p)!)) };
 }
 
@@ -280,7 +357,18 @@ export async function continual(cfg: ContinualConfig, opts: { resume?: boolean; 
   const N = tasks.length;
   const S = cfg.train.stepsPerTask;
   const multitask = cfg.mode === 'multitask';
-  const { paths: dataPaths, domains } = await datasetPaths(cfg, tasks);
+  const { paths: dataPaths, domains } = await datasetPaths({ dir: cfg.data.dir, dmcDir: cfg.data.dmcDir, dmcField: 'data.dmcDir', what: 'the sequence' }, tasks);
+  const keysCfg = cfg.pretrainKeys;
+  let keysTasks: string[] = [];
+  let keysPaths: string[] = [];
+  if (keysCfg) {
+    try {
+      keysTasks = await resolveTasks(keysCfg.tasks);
+    } catch (err) {
+      throw new Error(`pretrainKeys.tasks: ${(err as Error).message}`);
+    }
+    keysPaths = (await datasetPaths({ dir: keysCfg.dataDir, dmcDir: keysCfg.dmcDataDir, dmcField: 'pretrainKeys.dmcDataDir', what: 'pretrainKeys.tasks' }, keysTasks)).paths;
+  }
   let retentionTasks: string[] = [];
   try {
     retentionTasks = cfg.eval.retention.length > 0 ? await resolveTasks(cfg.eval.retention) : [];
@@ -297,6 +385,10 @@ export async function continual(cfg: ContinualConfig, opts: { resume?: boolean; 
     if (multitask && (method.beginTask || method.endTask || method.viewFor)) {
       throw new Error(`mode: multitask trains one model on all tasks at once; the '${method.name}' method works task by task (it has task hooks): use it with mode: sequential, or take a method such as full or lora`);
     }
+    const pool: PoolMethod['pool'] | undefined = isPoolMethod(method) ? method.pool : undefined;
+    const poolCfg = pool ? (method.config as { pool: number; topK?: number; pretrainKeys?: number; oracle?: { tasks: number } }) : undefined;
+    if (keysCfg && !poolCfg?.pretrainKeys) throw new Error(`pretrainKeys: the '${method.name}' method has no pre-training keys to learn (method.pretrainKeys: n on l2m or l2m-ia3)`);
+    if (poolCfg?.oracle && poolCfg.oracle.tasks !== N) throw new Error(`method.oracle.tasks is ${poolCfg.oracle.tasks}, the sequence has ${N} tasks: the oracle needs one block per task`);
     fs.mkdirSync(runDir, { recursive: true });
     writeFileAtomic(configFile, JSON.stringify(cfg, null, 2) + '\n');
     const params = trainableParameters(model);
@@ -331,32 +423,73 @@ export async function continual(cfg: ContinualConfig, opts: { resume?: boolean; 
       return { sampler: new TrajectorySampler(datasets, { batchSize: cfg.train.batchSize, contextLength: model.cfg.contextLength, seed: deriveSeed(cfg.seed, purpose, p) }), ids };
     };
 
+    // The pre-training keys' data: every pre-training task in one sampler; windows carry task id -1 (no sequence task).
+    const keysSampler = (): { sampler: TrajectorySampler; ids: number[] } => {
+      const datasets = keysTasks.map((t, j) => loadTaskDatasets([path.dirname(keysPaths[j]!)], [t])[0]!);
+      return { sampler: new TrajectorySampler(datasets, { batchSize: keysCfg!.batchSize ?? cfg.train.batchSize, contextLength: model.cfg.contextLength, seed: deriveSeed(cfg.seed, 'pretrain-keys', 0) }), ids: datasets.map(() => -1) };
+    };
+    const keysLr = keysCfg?.lr ?? cfg.train.lr;
+    // Retention tasks' ids (pool methods: rows of the selection statistics): their sequence index, else after the sequence.
+    const retentionIds = Object.fromEntries(retentionTasks.map((t, i) => [t, taskIds[t] ?? N + i]));
+
     const log = new ContinualLog(runDir, N);
     let update = 0;
-    let cursor: Cursor = { phase: 0, step: 'begin' };
+    let cursor: Cursor = keysCfg ? { phase: 0, step: 'keys', keysDone: 0 } : { phase: 0, step: 'begin' };
     let events = 0;
     let lastEval = -1;
     let trainSeconds = 0;
     let window = { sum: 0, count: 0 };
     let retrainWindow = { sum: 0, count: 0 };
     let retrainRecords = 0;
+    let keysWindow = { sum: 0, count: 0 };
+    let keysRecords = 0;
+    let keysLoss = Number.NaN;
+    let selection: SelectionLog | undefined = pool
+      ? {
+          method: method.name,
+          pool: poolCfg!.pool,
+          pretrainKeys: poolCfg!.pretrainKeys ?? 0,
+          topK: poolCfg!.topK ?? 1,
+          tasks,
+          names: Object.fromEntries([...tasks.map((t, i) => [String(i), t]), ...retentionTasks.filter((t) => taskIds[t] === undefined).map((t) => [String(retentionIds[t]), t])]),
+          train: [],
+          eval: [],
+          retention: [],
+        }
+      : undefined;
+    const selectionFile = path.join(runDir, 'selection.json');
+    const writeSelection = (): void => {
+      if (selection) writeFileAtomic(selectionFile, JSON.stringify(selection) + '\n');
+    };
     let current: { sampler: TrajectorySampler; ids: number[] } | undefined;
     let opt: { optimizer: torch.optim.AdamW; names: string[][] };
     const saved = opts.resume ? peekMeta(ckptDir) : undefined;
     if (saved) {
-      opt = buildOptimizer(model, cfg, saved.optimizerParams);
+      opt = buildOptimizer(model, cfg, saved.optimizerParams, saved.cursor.step === 'keys' ? keysLr : cfg.train.lr);
       const meta = readTrainCheckpoint(ckptDir, { model, optimizer: opt.optimizer }) as ContinualCheckpointMeta;
       ({ update, cursor, events, lastEval, trainSeconds, window, retrainWindow, retrainRecords } = meta);
+      keysWindow = meta.keysWindow ?? { sum: 0, count: 0 };
+      keysRecords = meta.keysRecords ?? 0;
+      keysLoss = meta.keysLoss ?? Number.NaN;
+      if (selection && meta.selection) selection = meta.selection;
       if (meta.methodState !== undefined) method.restore?.(meta.methodState);
       if (cursor.step === 'train' || cursor.step === 'retrain') {
         current = samplerFor(cursor.phase, cursor.step);
         current.sampler.restore(meta.sampler!);
+      } else if (cursor.step === 'keys') {
+        current = keysSampler();
+        current.sampler.restore(meta.sampler!);
       }
-      log.truncate(update, events, retrainRecords);
+      log.truncate({ update, events, retrains: retrainRecords, keys: keysRecords, phasesEnded: cursor.phase });
+      writeSelection();
       hooks.onLog?.(`resumed ${runDir} at update ${update} (phase ${cursor.phase}, ${cursor.step})`);
     } else {
-      opt = buildOptimizer(model, cfg);
-      log.truncate(0, 0, 0);
+      // The pre-training keys' phase first: only the pre-training keys train (the pool is frozen).
+      if (cursor.step === 'keys') pool!.setPhase('pretrain-keys');
+      opt = buildOptimizer(model, cfg, undefined, cursor.step === 'keys' ? keysLr : cfg.train.lr);
+      log.truncate({ update: 0, events: 0, retrains: 0, keys: 0, phasesEnded: 0 });
+      if (fs.existsSync(selectionFile)) fs.rmSync(selectionFile);
+      writeSelection();
     }
 
     const writeProgress = (done = false): void => {
@@ -368,7 +501,7 @@ export async function continual(cfg: ContinualConfig, opts: { resume?: boolean; 
     const saveCheckpoint = (): void => {
       const meta: ContinualCheckpointMeta = {
         update,
-        sampler: (cursor.step === 'train' || cursor.step === 'retrain') && current ? current.sampler.state() : null,
+        sampler: (cursor.step === 'train' || cursor.step === 'retrain' || cursor.step === 'keys') && current ? current.sampler.state() : null,
         cursor,
         events,
         lastEval,
@@ -376,6 +509,8 @@ export async function continual(cfg: ContinualConfig, opts: { resume?: boolean; 
         window,
         retrainWindow,
         retrainRecords,
+        ...(keysCfg ? { keysWindow, keysRecords, keysLoss } : {}),
+        ...(selection ? { selection } : {}),
         optimizerParams: opt.names,
         model: model.cfg,
         ...(method.state ? { methodState: method.state() } : {}),
@@ -387,9 +522,10 @@ export async function continual(cfg: ContinualConfig, opts: { resume?: boolean; 
 
     const evalBase = { episodes: cfg.eval.episodes, workers: cfg.eval.workers, concurrentEnvs: cfg.eval.concurrentEnvs, maxEpisodeSteps: cfg.eval.maxEpisodeSteps, stateNorm, onStep: hooks.onEvalStep };
     /** Evaluates every task, logs the event, checkpoints. */
-    const evaluateAll = async (phase: number, what: string): Promise<void> => {
+    const evaluateAll = async (phase: number, what: string, kind: 'initial' | 'every' | 'end'): Promise<void> => {
       hooks.onEvalStart?.(update, what);
       const started = performance.now();
+      pool?.resetSelections('eval');
       let results: TaskResult[];
       if (method.viewFor && !multitask) {
         results = [];
@@ -420,6 +556,10 @@ export async function continual(cfg: ContinualConfig, opts: { resume?: boolean; 
         }),
       );
       log.eval(events, rows, { seconds: (performance.now() - started) / 1000 });
+      if (selection) {
+        selection.eval[events] = { event: events, what: kind, update, phase, matrix: pool!.selections().eval };
+        writeSelection();
+      }
       events += 1;
       lastEval = update;
       hooks.onEval?.(update, rows);
@@ -437,14 +577,52 @@ export async function continual(cfg: ContinualConfig, opts: { resume?: boolean; 
         const p = cursor.phase;
         const start = p * phaseLen;
         const end = start + phaseLen;
+        if (cursor.step === 'keys') {
+          // The pre-training keys' phase (before the first task): pool.setPhase('pretrain-keys') was called
+          // (or restored), the optimiser is over the pre-training keys alone; the key-pull loss on windows
+          // of the pre-training tasks, through the shared training step; then back to the pool.
+          const steps = keysCfg!.steps;
+          if (cursor.keysDone === 0 && !current) hooks.onLog?.(`learning ${poolCfg!.pretrainKeys} pre-training keys: ${steps} updates on ${keysTasks.length} pre-training tasks (the pool frozen, no modulation)`);
+          current ??= keysSampler();
+          const { sampler, ids } = current;
+          while (cursor.keysDone! < steps) {
+            const k = cursor.keysDone!;
+            const { loss, gradNorm } = trainStep(
+              model,
+              opt.optimizer,
+              () => {
+                const batch = sampler.next();
+                assertFiniteBatch(batch, update);
+                return batchToInputs(batch, stateNorm, ids);
+              },
+              { accumulation: cfg.train.accumulation, gradClip: cfg.train.gradClip, seed: deriveSeed(cfg.seed, 'pretrain-keys', k), method, update, loss: (m, x) => keyPullLoss(m, x) },
+            );
+            cursor = { ...cursor, keysDone: k + 1 };
+            hooks.onKeysUpdate?.(k + 1, steps, loss);
+            keysWindow = { sum: keysWindow.sum + loss, count: keysWindow.count + 1 };
+            if ((k + 1) % cfg.train.logEvery === 0 || k + 1 === steps) {
+              keysLoss = keysWindow.sum / keysWindow.count;
+              log.keys({ step: k + 1, steps, loss: keysLoss, gradNorm });
+              keysRecords += 1;
+              keysWindow = { sum: 0, count: 0 };
+            }
+            if ((k + 1) % cfg.train.checkpointEvery === 0 && k + 1 < steps) saveCheckpoint();
+          }
+          pool!.setPhase('adapt');
+          resetOptimizer(); // the method's own optimiser over the pool, as at a start without pre-training keys
+          current = undefined;
+          cursor = { phase: 0, step: 'begin' };
+          saveCheckpoint();
+        }
         if (cursor.step === 'begin') {
-          if (update === 0 && lastEval < 0) await evaluateAll(0, 'every task before training (update 0)');
+          if (update === 0 && lastEval < 0) await evaluateAll(0, 'every task before training (update 0)', 'initial');
           if (p > 0 && cfg.train.resetOptimizer) resetOptimizer();
           if (!multitask && method.beginTask) {
             torch.manualSeed(deriveSeed(cfg.seed, 'beginTask', p));
             method.beginTask(model, info(p));
             model.train();
           }
+          pool?.resetSelections('train'); // this phase's training windows
           current = samplerFor(p, 'train');
           cursor = { phase: p, step: 'train' };
           hooks.onPhase?.(p, phaseTask(p), 'begin');
@@ -452,7 +630,7 @@ export async function continual(cfg: ContinualConfig, opts: { resume?: boolean; 
         if (cursor.step === 'train') {
           const { sampler, ids } = current!;
           while (update < end) {
-            if (cfg.eval.every > 0 && update % cfg.eval.every === 0 && update > start && lastEval < update) await evaluateAll(p, `every task at update ${update} (phase ${p}: ${phaseTask(p)})`);
+            if (cfg.eval.every > 0 && update % cfg.eval.every === 0 && update > start && lastEval < update) await evaluateAll(p, `every task at update ${update} (phase ${p}: ${phaseTask(p)})`, 'every');
             const started = performance.now();
             const { loss, gradNorm } = trainStep(
               model,
@@ -529,10 +707,15 @@ export async function continual(cfg: ContinualConfig, opts: { resume?: boolean; 
           current = undefined;
           saveCheckpoint();
         }
-        // cursor.step === 'ended': the end-of-phase evaluation, the phase's snapshot, the switch.
-        await evaluateAll(p, multitask ? `every task at the end (update ${update})` : `every task at the end of phase ${p} (${phaseTask(p)}, update ${update})`);
+        // cursor.step === 'ended': the end-of-phase evaluation (unless a run killed after it resumes here), the phase's snapshot, the switch.
+        if (selection) {
+          selection.train[p] = { phase: p, task: phaseTask(p), update, matrix: pool!.selections().train };
+          writeSelection();
+        }
+        if (lastEval < update) await evaluateAll(p, multitask ? `every task at the end (update ${update})` : `every task at the end of phase ${p} (${phaseTask(p)}, update ${update})`, 'end');
         log.phase(events - 1, update, p, phaseTask(p), 'end');
-        saveSnapshot(path.join(runDir, 'phases', `${String(p).padStart(2, '0')}-${phaseTask(p)}`), model, method, injectionTrainables, identity, { phase: p, task: phaseTask(p), update });
+        saveSnapshot(path.join(runDir, 'phases', `${String(p).padStart(2, '0')}-${phaseTask(p)}`), model, method, injectionTrainables, identity, { phase: p, task: phaseTask(p), update, sequence: tasks });
+        hooks.onSnapshot?.(p);
         cursor = { phase: p + 1, step: 'begin' };
         saveCheckpoint();
       }
@@ -543,18 +726,55 @@ export async function continual(cfg: ContinualConfig, opts: { resume?: boolean; 
     // Retention on pre-training tasks, the base beside on the same episodes.
     const retEpisodes = cfg.eval.retentionEpisodes ?? cfg.eval.episodes;
     let retention: ContinualResults['retention'] = null;
+    const retentionNotes: string[] = [];
     if (retentionTasks.length > 0) {
       hooks.onEvalStart?.(update, `${retentionTasks.length} retention tasks`);
-      const r = await evaluate(model, { ...evalBase, tasks: retentionTasks, episodes: retEpisodes, seed: cfg.eval.seed });
       const b = await baseScores(
         { base: cfg.base, identity, cacheDir: cfg.eval.baseScoreCache ?? path.join(cfg.outDir, '.base-scores'), episodes: retEpisodes, seed: cfg.eval.seed, workers: cfg.eval.workers, concurrentEnvs: cfg.eval.concurrentEnvs, maxEpisodeSteps: cfg.eval.maxEpisodeSteps },
         retentionTasks,
       );
-      retention = { tasks: r.tasks.map((t, i) => ({ task: t.task, score: t.score, base: b.tasks[i]!.score })), mean: r.meanScore, baseMean: b.meanScore, episodes: retEpisodes };
+      const scores = (r: { tasks: TaskResult[] }): TaskScore[] => r.tasks.map((t, i) => ({ task: t.task, score: t.score, base: b.tasks[i]!.score }));
+      if (selection) selection.retention = [];
+      /** The adapted model on the retention tasks (a pool method's windows carry retention ids, for its selection statistics). */
+      const evalRetention = async (withKeys: boolean): Promise<EvalReport> => {
+        pool?.resetSelections('eval');
+        const r = await evaluate(model, { ...evalBase, tasks: retentionTasks, episodes: retEpisodes, seed: cfg.eval.seed, ...(pool ? { taskIds: retentionIds } : {}) });
+        if (selection) {
+          selection.retention.push({ pretrainKeys: withKeys, matrix: pool!.selections().eval });
+          writeSelection();
+        }
+        return r;
+      };
+      if (poolCfg?.oracle) {
+        // L2M-oracle: a pre-training task has no block of the pool (the oracle's task id selects one), so it
+        // is evaluated with the modulation off, i.e. on the frozen base. The base must be untouched.
+        if (currentBaseIdentity(model) !== identity) throw new Error(`retention (${method.name} oracle): the base's tensors changed during the run, so the unmodulated model is not the base`);
+        retention = { tasks: scores(b), mean: b.meanScore, baseMean: b.meanScore, episodes: retEpisodes, modulation: 'off' };
+        retentionNotes.push(
+          `retention (${method.name} oracle): pre-training tasks have no block in the oracle's pool, so they are evaluated with the modulation off; the base's tensors are unchanged after the run (checked), so these are the base's scores on the same episodes, equal by construction.`,
+        );
+      } else {
+        const r = await evalRetention(true);
+        retention = { tasks: scores(r), mean: r.meanScore, baseMean: b.meanScore, episodes: retEpisodes };
+        if (pool && poolCfg?.pretrainKeys) {
+          pool.evalPretrainKeys = false;
+          try {
+            const w = await evalRetention(false);
+            retention.withoutPretrainKeys = { tasks: scores(w), mean: w.meanScore };
+          } finally {
+            pool.evalPretrainKeys = true;
+          }
+        }
+      }
     }
 
     const rows = parseEvalCsv(fs.readFileSync(log.evalCsv, 'utf8'), log.evalCsv);
     const results = assembleResults(cfg, tasks, rows, references, { method, base: checkpoint, updates: update, trainable: params.trainable, total: params.total, secondsPerUpdate: update > 0 ? trainSeconds / update : Number.NaN, retention });
+    results.notes.push(...retentionNotes);
+    if (keysCfg) {
+      const keyParams = model.adapt && 'pretrain_keys' in model.adapt ? (model.adapt as { pretrain_keys?: torch.nn.Parameter }).pretrain_keys!.numel() : 0;
+      results.pretrainKeys = { steps: keysCfg.steps, tasks: keysTasks, keys: poolCfg!.pretrainKeys!, params: keyParams, batchSize: keysCfg.batchSize ?? cfg.train.batchSize, lr: keysLr, finalLoss: keysLoss };
+    }
     writeFileAtomic(path.join(runDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
     writeFileAtomic(path.join(runDir, 'results.md'), continualMarkdown(results));
     writeProgress(true);
@@ -654,10 +874,18 @@ export function continualMarkdown(r: ContinualResults): string {
     lines.push(`| after phase | ${r.tasks.map((t, j) => `${j} ${short(t)}`).join(' | ')} |`, `|---|${r.tasks.map(() => '---').join('|')}|`);
     r.matrix.forEach((row, p) => lines.push(`| ${p} ${short(r.tasks[p]!)} | ${row.map((x, j) => (j === p ? `**${f3(x)}**` : f3(x))).join(' | ')} |`));
   }
+  if (r.pretrainKeys) {
+    const k = r.pretrainKeys;
+    lines.push('', '## Pre-training keys', '', `${k.keys} keys (${k.params.toLocaleString('en-US')} parameters) learned before the first task: ${k.steps} updates at batch ${k.batchSize}, lr ${k.lr}, on ${k.tasks.length} pre-training tasks (the pool frozen, no modulation); final key-pull loss ${f3(k.finalLoss)}. At evaluation a window matching one of them is not modulated.`);
+  }
   if (r.retention) {
-    lines.push('', `## Retention (${r.retention.tasks.length} pre-training tasks, ${r.retention.episodes} episodes each)`, '', '| task | adapted | base |', '|---|---|---|');
-    for (const t of r.retention.tasks) lines.push(`| ${t.task} | ${f3(t.score)} | ${f3(t.base)} |`);
-    lines.push(`| **mean** | ${f3(r.retention.mean)} | ${f3(r.retention.baseMean)} |`);
+    const ret = r.retention;
+    const without = ret.withoutPretrainKeys;
+    lines.push('', `## Retention (${ret.tasks.length} pre-training tasks, ${ret.episodes} episodes each)`, '');
+    if (ret.modulation === 'off') lines.push('Evaluated with the modulation off (the oracle has no block for a pre-training task): the frozen base.', '');
+    lines.push(without ? '| task | adapted | adapted, without pre-training keys | base |' : '| task | adapted | base |', without ? '|---|---|---|---|' : '|---|---|---|');
+    for (const [i, t] of ret.tasks.entries()) lines.push(without ? `| ${t.task} | ${f3(t.score)} | ${f3(without.tasks[i]?.score)} | ${f3(t.base)} |` : `| ${t.task} | ${f3(t.score)} | ${f3(t.base)} |`);
+    lines.push(without ? `| **mean** | ${f3(ret.mean)} | ${f3(without.mean)} | ${f3(ret.baseMean)} |` : `| **mean** | ${f3(ret.mean)} | ${f3(ret.baseMean)} |`);
   }
   if (r.notes.length > 0) lines.push('', '## Notes', '', ...r.notes.map((n) => `- ${n}`));
   return lines.join('\n') + '\n';

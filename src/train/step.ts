@@ -21,6 +21,11 @@ export interface StepOptions {
   method?: AdaptMethod;
   /** For error messages. */
   update?: number;
+  /**
+   * The loss of a batch (default `model.loss(x, actionMask)`): the pretrain-keys phase of a pool method
+   * trains on `keyPullLoss` alone (the same key gradients, without the transformer pass).
+   */
+  loss?: (model: DecisionTransformer, x: DTInputs, actionMask: torch.Tensor) => torch.Tensor;
 }
 
 export interface StepResult {
@@ -48,7 +53,7 @@ export function trainStep(model: DecisionTransformer, optimizer: torch.optim.Opt
   for (let micro = 0; micro < opts.accumulation; micro++) {
     lossSum += torch.tidy(() => {
       const { x, actionMask } = nextBatch();
-      let loss = model.loss(x, actionMask);
+      let loss = opts.loss ? opts.loss(model, x, actionMask) : model.loss(x, actionMask);
       const penalty = micro === 0 ? opts.method?.penalty?.(model) : undefined;
       if (penalty) loss = loss.add(penalty.mul(opts.accumulation));
       loss.div(opts.accumulation).backward();
