@@ -271,8 +271,22 @@ test('bad input gets a clear error before any training starts, and writes nothin
 test('every config in configs/continual is valid (methods not registered yet are the only tolerated failure)', () => {
   const dir = path.join(root, 'configs', 'continual');
   const files = [...fs.readdirSync(dir).map((f) => path.join(dir, f)), ...fs.readdirSync(path.join(dir, 'paper')).map((f) => path.join(dir, 'paper', f))].filter((f) => f.endsWith('.yaml') && !path.basename(f).startsWith('common'));
-  assert.ok(files.length >= 12, `${files.length} configs`);
+  assert.ok(files.length >= 26, `${files.length} configs`);
   const pending = ['ewc', 'l2', 'packnet'].filter((m) => !methodNames().includes(m));
+  // What each file must run: the method's name and the fields that make it that variant.
+  const expected: Record<string, { name: string; fields?: Record<string, unknown> }> = {
+    'l2m-oracle': { name: 'l2m', fields: { oracle: { tasks: 10 } } },
+    'l2m-pretrain-keys': { name: 'l2m', fields: { pretrainKeys: 10 } },
+    'l2p-pt': { name: 'l2p', fields: { form: 'prompt' } },
+    'l2p-pret': { name: 'l2p', fields: { form: 'prefix' } },
+    'l2p-pv2': { name: 'l2p', fields: { form: 'ptuning-v2' } },
+  };
+  for (const m of ['full', 'lora', 'ewc', 'l2', 'packnet', 'multitask', 'l2m', 'l2m-ia3', ...Object.keys(expected)]) {
+    for (const where of [dir, path.join(dir, 'paper')]) assert.ok(fs.existsSync(path.join(where, `cw10-${m}.yaml`)), `${where}/cw10-${m}.yaml`);
+  }
+  // Every method of a scale runs the same protocol: the settings of common.yaml, the method aside.
+  const protocol = (c: ContinualConfig): unknown => ({ ...c, name: undefined, method: undefined, mode: undefined, pretrainKeys: undefined });
+  const reference: Record<string, unknown> = {};
   for (const f of files) {
     let cfg: ContinualConfig;
     try {
@@ -284,7 +298,12 @@ test('every config in configs/continual is valid (methods not registered yet are
     }
     const base = path.basename(f, '.yaml');
     assert.equal(cfg.name, base, `${f}: the run name is the file name`);
-    assert.equal(cfg.mode === 'multitask' ? 'multitask' : (cfg.method as { name: string }).name, base.replace(/^cw10-/, ''), f);
+    const m = expected[base.replace(/^cw10-/, '')];
+    assert.equal(cfg.mode === 'multitask' ? 'multitask' : (cfg.method as { name: string }).name, m?.name ?? base.replace(/^cw10-/, ''), f);
+    for (const [k, v] of Object.entries(m?.fields ?? {})) assert.deepEqual((cfg.method as Record<string, unknown>)[k], v, `${f}: method.${k}`);
+    const scale = path.basename(path.dirname(f));
+    reference[scale] ??= protocol(cfg);
+    assert.deepEqual(protocol(cfg), reference[scale], `${f}: the same budget and settings as the other ${scale} configs`);
     if (f.includes(`${path.sep}paper${path.sep}`)) {
       assert.equal(cfg.train.stepsPerTask, 100_000, f);
       assert.equal(cfg.train.batchSize, 256, f);
