@@ -19,7 +19,7 @@ export function continualCommand(): Command {
     .option('--quiet', 'no progress bar')
     .addHelpText(
       'after',
-      `\nOutputs in <outDir>/<name>: eval.csv (one row per update, phase and task), results.json / results.md (matrix, performance, forgetting, forward transfer, retention), train.csv, metrics.jsonl, progress.json, checkpoint/, phases/<i>-<task>/ (the adapter at the end of each phase).\n\nMethods:\n${methodNames()
+      `\nOutputs in <outDir>/<name>: eval.csv (one row per update, phase and task), results.json / results.md (matrix, performance, forgetting, forward transfer, retention), train.csv, metrics.jsonl, progress.json, checkpoint/, phases/<i>-<task>/ (the adapter at the end of each phase), selection.json (pool methods: which entry each task selected; docs/l2m.md).\n\nMethods:\n${methodNames()
         .map((n) => `  ${n.padEnd(12)} ${methodEntry(n).description}`)
         .join('\n')}`,
     )
@@ -65,7 +65,7 @@ export function continualCommand(): Command {
 
 export function reportCommand(): Command {
   return new Command('report')
-    .description('tables and plots over continual runs and their seeds: report.md with SVG charts (method table with 90% bootstrap intervals, every task over updates, matrix heatmaps)')
+    .description('tables and plots over continual runs and their seeds: report.md with SVG charts (method table with 90% bootstrap intervals, every task over updates, matrix heatmaps, pool selection heatmaps)')
     .argument('<runs...>', 'continual run folders (or folders holding them, e.g. runs/continual)')
     .option('--out <dir>', 'where to write report.md and the SVG files', 'runs/report')
     .action(async (runs: string[], o: { out: string }) => {
