@@ -57,11 +57,30 @@ export class MLP extends nn.Module {
   forward(x: torch.Tensor): torch.Tensor {
     let h = x;
     this.layers.forEach((l, i) => {
-      h = l.forward(h);
+      h = linearOfOne(h, l.weight, l.bias!);
       if (i < this.layers.length - 1) h = h.relu();
     });
     return h;
   }
+}
+
+/**
+ * x W^T + b for a stack of N independent layers: x [N, B, in], W [N, out, in], b [N, out] -> [N, B, out].
+ * One bmm (libtorch runs it as one gemm per slice, the gemm `mm` would call) and the bias added after it.
+ */
+export function stackedLinear(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor): torch.Tensor {
+  return x.bmm(w.transpose(1, 2)).add(b.unsqueeze(1));
+}
+
+/**
+ * A linear layer written as a stack of one (`stackedLinear` with N = 1), so that the batched SAC of
+ * many tasks (`batched-sac.ts`), which stacks the same layers of several tasks, computes each task with
+ * the very kernels the single-task agent uses: bit-identical results, forward and backward. (F.linear
+ * differs in the last bits: it folds the bias into the gemm, and its weight gradient is computed
+ * transposed.)
+ */
+export function linearOfOne(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor): torch.Tensor {
+  return stackedLinear(x.unsqueeze(0), w.unsqueeze(0), b.unsqueeze(0)).squeeze(0);
 }
 
 /** Two independent Q networks over the concatenation [obs, action]. */
@@ -98,8 +117,13 @@ export class TanhGaussianActor extends nn.Module {
     this.trunk = new MLP(obsDim, hidden, 2 * actDim);
   }
   forward(obs: torch.Tensor): GaussianHead {
-    const [mu, raw] = this.trunk.forward(obs).chunk(2, -1) as [torch.Tensor, torch.Tensor];
-    const logStd = raw.tanh().add(1).mul(0.5 * (this.logStdMax - this.logStdMin)).add(this.logStdMin);
-    return { mu, logStd };
+    return gaussianHead(this.trunk.forward(obs), this.logStdMin, this.logStdMax);
   }
+}
+
+/** The actor trunk's output [..., 2A] split into mu and a log-std squashed by tanh into [min, max]. */
+export function gaussianHead(out: torch.Tensor, logStdMin: number, logStdMax: number): GaussianHead {
+  const [mu, raw] = out.chunk(2, -1) as [torch.Tensor, torch.Tensor];
+  const logStd = raw.tanh().add(1).mul(0.5 * (logStdMax - logStdMin)).add(logStdMin);
+  return { mu, logStd };
 }

@@ -16,7 +16,8 @@ import { Rng } from '../envs/rng.ts';
 import type { BoxSpace } from '../envs/types.ts';
 import { deriveSeed } from '../data/seeds.ts';
 import { ReplayBuffer } from './replay-buffer.ts';
-import { SacAgent, type SacUpdateStats } from './sac.ts';
+import type { SacBatch } from './replay-buffer.ts';
+import { SacAgent, type SacUpdateStats, type UpdateNoise } from './sac.ts';
 import type { SacConfig } from './sac-config.ts';
 
 export const resetSeed = (seed: number, task: string, episode: number): number => deriveSeed(seed, task, episode, 'reset');
@@ -93,29 +94,58 @@ export class SacLearner {
 
   /** The environment action for `obs` (random during the seed steps, then sampled from the policy), as float32. */
   act(obs: ArrayLike<number>): Float32Array {
+    return this.actWith((rng) => this.agent.act(obs, rng));
+  }
+
+  /** True while actions are uniformly random (the seed steps): the policy is not asked. */
+  get actsRandomly(): boolean {
+    return this.steps < this.config.seedSteps;
+  }
+
+  /**
+   * `act` with the policy's [-1, 1] action sampled by `policy` from this episode's generator (the
+   * batched SAC computes the actor of many tasks at once and samples each task with `squashedAction`).
+   */
+  actWith(policy: (rng: Rng) => Float32Array): Float32Array {
     const rng = this.rng;
     if (!rng) throw new Error('SacLearner.act() before beginEpisode()');
-    if (this.steps < this.config.seedSteps) {
+    if (this.actsRandomly) {
       const a = new Float32Array(this.agent.actDim);
       const { low, high } = this.scaler.space;
       for (let i = 0; i < a.length; i++) a[i] = rng.uniform(low[i]!, high[i]!);
       return a;
     }
-    return this.scaler.toEnv(this.agent.act(obs, rng));
+    return this.scaler.toEnv(policy(rng));
   }
 
   /** Stores a transition (with the environment action) and runs the update it is due. */
   observe(obs: ArrayLike<number>, envAction: ArrayLike<number>, reward: number, nextObs: ArrayLike<number>, terminated: boolean, truncated: boolean): SacUpdateStats | undefined {
-    const s = this.steps++;
-    this.buffer.add(obs, this.scaler.fromEnv(envAction), reward, nextObs, terminated, truncated);
-    if (this.buffer.added <= this.config.seedSteps) return undefined;
-    return this.updateAt(s);
+    const s = this.store(obs, envAction, reward, nextObs, terminated, truncated);
+    return s === undefined ? undefined : torch.tidy(() => this.agent.update(...this.updateInputs(s)));
   }
 
-  private updateAt(step: number): SacUpdateStats {
+  /**
+   * Stores a transition without updating; returns the step whose update is now due (undefined
+   * during the seed steps). `updateInputs(step)` gives that update's batch and noise.
+   */
+  store(obs: ArrayLike<number>, envAction: ArrayLike<number>, reward: number, nextObs: ArrayLike<number>, terminated: boolean, truncated: boolean): number | undefined {
+    const s = this.steps++;
+    this.buffer.add(obs, this.scaler.fromEnv(envAction), reward, nextObs, terminated, truncated);
+    return this.buffer.added <= this.config.seedSteps ? undefined : s;
+  }
+
+  /**
+   * The batch and noise of the update after step `step` (tensors in the caller's tidy scope): batch
+   * indices from `deriveSeed(seed, task, step, 'batch')`, the two [B, A] noise draws from torch's
+   * generator seeded `deriveSeed(seed, task, step, 'update')` (in the order `SacAgent.update` draws
+   * them), so no other task's draws come in between.
+   */
+  updateInputs(step: number): [SacBatch, UpdateNoise] {
     torch.manualSeed(deriveSeed(this.seed, this.task, step, 'update'));
+    const shape = [this.config.batchSize, this.agent.actDim];
+    const noise = { next: torch.randn(shape), current: torch.randn(shape) };
     this.batchRng.seed(deriveSeed(this.seed, this.task, step, 'batch'));
-    return torch.tidy(() => this.agent.update(this.buffer.sample(this.config.batchSize, this.batchRng)));
+    return [this.buffer.sample(this.config.batchSize, this.batchRng), noise];
   }
 
   /** Deterministic actions tanh(mu), in environment units. */

@@ -36,6 +36,16 @@ export interface UpdateNoise {
   current: torch.Tensor;
 }
 
+/**
+ * Actions from the actor's head: tanh(mu) without `rng`/`std` (evaluation), else tanh(mu + std * eps)
+ * with eps ~ N(0, 1) drawn from `rng` in order (the batched SAC samples each task's actions with this).
+ */
+export function squashedAction(mu: Float32Array, std: Float32Array | undefined, rng: Rng | undefined): Float32Array {
+  const a = new Float32Array(mu.length);
+  for (let i = 0; i < a.length; i++) a[i] = Math.tanh(std ? mu[i]! + std[i]! * rng!.normal() : mu[i]!);
+  return a;
+}
+
 /** The networks as one module, so one state dict holds them all. */
 export class SacNetworks extends nn.Module {
   actor: TanhGaussianActor;
@@ -97,9 +107,7 @@ export class SacAgent {
         return { mu: head.mu.toFloat32Array(), std: rng ? head.logStd.exp().toFloat32Array() : undefined };
       }),
     );
-    const a = new Float32Array(mu.length);
-    for (let i = 0; i < a.length; i++) a[i] = Math.tanh(std ? mu[i]! + std[i]! * rng!.normal() : mu[i]!);
-    return a;
+    return squashedAction(mu, std, rng);
   }
 
   /** One SAC update on `batch` (noise drawn from torch's generator unless given). */

@@ -17,18 +17,22 @@ export interface SquashedSample {
 }
 
 /** Reparameterised sample (gradients flow to mu and logStd) with its log-probability. */
-export function sampleSquashed(mu: torch.Tensor, logStd: torch.Tensor, eps: torch.Tensor): SquashedSample {
+export function sampleSquashed(mu: torch.Tensor, logStd: torch.Tensor, eps: torch.Tensor, softplus: (x: torch.Tensor) => torch.Tensor = F.softplus): SquashedSample {
   const std = logStd.exp();
   const u = mu.add(std.mul(eps));
-  return { action: u.tanh(), logProb: squashedLogProb(mu, logStd, u) };
+  return { action: u.tanh(), logProb: squashedLogProb(mu, logStd, u, softplus) };
 }
 
-/** log pi(tanh(u)) for the pre-squash value u, summed over the last dimension (keepdim). */
-export function squashedLogProb(mu: torch.Tensor, logStd: torch.Tensor, u: torch.Tensor): torch.Tensor {
+/**
+ * log pi(tanh(u)) for the pre-squash value u, summed over the last dimension (keepdim). `softplus`
+ * replaces F.softplus (the batched SAC applies it task by task where its vector kernel's tail would
+ * otherwise fall elsewhere than in a task's own tensor).
+ */
+export function squashedLogProb(mu: torch.Tensor, logStd: torch.Tensor, u: torch.Tensor, softplus: (x: torch.Tensor) => torch.Tensor = F.softplus): torch.Tensor {
   // Normal.log_prob as PyTorch writes it: -(u - mu)^2 / (2 var) - log std - log sqrt(2 pi).
   const variance = logStd.exp().pow(2);
   const gauss = u.sub(mu).pow(2).neg().div(variance.mul(2)).sub(logStd).sub(LOG_SQRT_2PI);
-  const logDetJacobian = F.softplus(u.mul(-2)).add(u).neg().add(Math.LN2).mul(2);
+  const logDetJacobian = softplus(u.mul(-2)).add(u).neg().add(Math.LN2).mul(2);
   return gauss.sub(logDetJacobian).sum(-1, true);
 }
 
