@@ -46,14 +46,16 @@ function collectCommand(): Command {
   return new Command('collect')
     .description('collect one dataset per task (<out>/<task>.npz) with a policy; every finished episode is committed, --resume continues')
     .requiredOption('--tasks <names>', 'tasks and sets, comma-separated (e.g. reach-v2,MT40,DMC10)')
-    .requiredOption('--episodes <n>', 'episodes per task', integer(1))
+    .option('--episodes <n>', 'episodes per task', integer(1))
+    .option('--steps <n>', 'environment steps per task, a whole number of episodes (--policy sac: 100000 = 100 DMControl episodes); instead of --episodes', integer(1))
     .requiredOption('--out <dir>', 'output directory')
     .option('--policy <kind>', `collection policy: ${collectPolicyKinds().join(', ')} (auto: scripted expert where the task has one, else random)`, 'auto')
     .option('--noise-schedule <spec>', `scripted-expert noise schedule: a preset (${Object.keys(NOISE_PRESETS).join(', ')}), JSON knots, or a JSON file`, 'replay')
     .option('--labels <which>', `actions a noisy scripted expert's dataset stores: ${ACTION_LABELS.join(' or ')} (the expert's own action while the noisy one is executed: DART)`, 'executed')
     .option('--after-success <what>', `what a scripted expert does once the task reports success: ${AFTER_SUCCESS.join(' or ')} (hold: brake the hand and keep the gripper while the last step succeeded; continue: the expert acts throughout, as before)`, 'hold')
     .option('--seed <n>', 'run seed (episode seeds derive from it, the task and the episode index)', integer(0), 0)
-    .option('--workers <n>', 'parallel worker processes (default: min(tasks, CPU cores))', integer(1))
+    .option('--workers <n>', 'parallel worker processes (default: min(tasks, CPU cores)); --policy sac: environment worker threads (0: none)', integer(0))
+    .option('--sac-config <json|file>', '--policy sac: SAC hyper-parameters to override, e.g. \'{"hidden":[1024,1024],"batchSize":1024,"actorLr":1e-4}\' (src/rl/README.md)')
     .option('--max-steps <n>', 'steps per episode (default: the task\'s, 200 Meta-World, 1000 DMControl)', integer(1))
     .option('--resume', 'continue an interrupted collection with the same settings')
     .option('--force', 'overwrite existing datasets')
@@ -67,6 +69,11 @@ function collectCommand(): Command {
       if (!AFTER_SUCCESS.includes(o.afterSuccess)) throw new Error(`--after-success must be one of ${AFTER_SUCCESS.join(', ')}, got '${o.afterSuccess}'`);
       const kinds = collectPolicyKinds();
       if (!kinds.includes(o.policy)) throw new Error(`unknown --policy '${o.policy}' (known: ${kinds.join(', ')})`);
+      if (o.policy === 'sac') return collectSac(tasks, o);
+      if (o.steps !== undefined) throw new Error('--steps needs --policy sac (fixed-length episodes); give --episodes');
+      if (o.sacConfig !== undefined) throw new Error('--sac-config needs --policy sac');
+      if (o.episodes === undefined) throw new Error("required option '--episodes <n>' not specified");
+      if (o.workers === 0) throw new Error('--workers must be at least 1 (worker processes)');
       const workers = Math.max(1, Math.min(o.workers ?? os.availableParallelism(), tasks.length));
       fs.mkdirSync(o.out, { recursive: true });
 
@@ -132,6 +139,85 @@ function collectCommand(): Command {
         process.exitCode = 130;
       }
     });
+}
+
+/**
+ * `--policy sac`: every task's SAC agent trained in this process as one batch (src/rl/sac-batched-collect.ts),
+ * a progress bar per task (steps, episode, last return), resumable after a kill at any point.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function collectSac(tasks: string[], o: Record<string, any>): Promise<void> {
+  if ((o.episodes === undefined) === (o.steps === undefined)) throw new Error('--policy sac: give --steps (e.g. 100000) or --episodes, not both');
+  if (o.labels !== 'executed') throw new Error('--labels is for scripted experts; --policy sac stores the executed actions (its replay buffer)');
+  const { collectSacBatched } = await import('../rl/sac-batched-collect.ts');
+  const { parseConfig } = await import('./rl.ts');
+  const config = parseConfig(o.sacConfig, '--sac-config');
+  fs.mkdirSync(o.out, { recursive: true });
+  let stopRequested = false;
+  const onSigint = (): void => {
+    if (stopRequested) process.exit(130);
+    stopRequested = true;
+    process.stderr.write('\nl2m: stopping after the current episode (Ctrl-C again to quit now); continue later with --resume\n');
+  };
+  process.on('SIGINT', onSigint);
+  const tty = process.stderr.isTTY;
+  const width = Math.max(...tasks.map((t) => t.length));
+  const multibar = tty
+    ? new cliProgress.MultiBar(
+        { format: '{name} |{bar}| {value}/{total} steps | episode {episode} | return {ret} | {eta_formatted}', hideCursor: true, clearOnComplete: false, etaBuffer: 20 },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
+  const bars = new Map<string, cliProgress.SingleBar>();
+  const returns = new Map<string, string>();
+  const episodesDone = new Map<string, number>();
+  const t0 = Date.now();
+  let lastLine = 0;
+  const r = await collectSacBatched({
+    tasks,
+    out: o.out,
+    episodes: o.episodes,
+    steps: o.steps,
+    seed: o.seed,
+    config,
+    resume: o.resume,
+    force: o.force,
+    maxEpisodeSteps: o.maxSteps,
+    workers: o.workers,
+    shouldStop: () => stopRequested,
+    onEpisode(e) {
+      returns.set(e.task, e.return.toFixed(1));
+      episodesDone.set(e.task, e.episode + 1);
+      if (!multibar && e.task === tasks[tasks.length - 1]) {
+        // One line per episode of the batch: every task's return.
+        console.error(`episode ${e.episode + 1}/${e.episodes} (${((Date.now() - t0) / 1000).toFixed(0)} s): ${tasks.map((t) => `${t} ${returns.get(t) ?? '-'}`).join(', ')}`);
+      }
+    },
+    onProgress(steps) {
+      if (multibar) {
+        for (const [task, n] of steps) bars.get(task)?.update(n, { episode: String(episodesDone.get(task) ?? 0), ret: returns.get(task) ?? '-' });
+      } else if (Date.now() - lastLine > 60_000) {
+        lastLine = Date.now();
+        console.error(`${((Date.now() - t0) / 1000).toFixed(0)} s: ${[...steps].map(([t, n]) => `${t} ${n}`).join(', ')} steps`);
+      }
+    },
+    onStart(stepsPerTask) {
+      if (multibar) for (const t of tasks) bars.set(t, multibar.create(stepsPerTask, 0, { name: t.padEnd(width), episode: '0', ret: '-' }));
+      else console.error(`SAC on ${tasks.length} task(s) as one batch, ${stepsPerTask} steps each -> ${path.resolve(o.out)}`);
+    },
+  });
+  multibar?.stop();
+  process.off('SIGINT', onSigint);
+  const secs = (Date.now() - t0) / 1000;
+  for (const x of r.results) console.error(`${x.task}: ${x.stopped ? 'stopped at' : x.skipped ? 'already complete,' : 'done,'} ${x.episodes} episodes, ${x.transitions} transitions -> ${x.path}`);
+  const finished = r.results.filter((x) => !x.stopped);
+  console.log(`collected ${finished.length}/${tasks.length} tasks (SAC, ${r.episodes} episodes each, trained as one batch) in ${secs.toFixed(1)} s into ${path.resolve(o.out)}`);
+  const done = finished.map((x) => x.path).filter((p) => p.endsWith('.npz'));
+  if (done.length) console.log(formatStats(done.flatMap((p) => statsOf(p))));
+  if (r.stopped) {
+    console.log('interrupted: run the same command with --resume to continue');
+    process.exitCode = 130;
+  }
 }
 
 function importCommand(): Command {

@@ -8,13 +8,13 @@ import type { SacConfig } from '../rl/sac-config.ts';
 
 
 /** `--config` value: inline JSON or a JSON file with SAC hyper-parameters. */
-function parseConfig(spec: string | undefined): Partial<SacConfig> {
+export function parseConfig(spec: string | undefined, flag = '--config'): Partial<SacConfig> {
   if (spec === undefined) return {};
   const text = spec.trim().startsWith('{') ? spec : fs.readFileSync(spec, 'utf8');
   try {
     return JSON.parse(text) as Partial<SacConfig>;
   } catch (err) {
-    throw new Error(`--config: not valid JSON (${(err as Error).message})`);
+    throw new Error(`${flag}: not valid JSON (${(err as Error).message})`);
   }
 }
 

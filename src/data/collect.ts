@@ -100,6 +100,38 @@ function asCollectPolicy(p: Policy | CollectPolicy): CollectPolicy {
   return 'info' in p ? (p as CollectPolicy) : Object.assign(Object.create(p) as Policy, { act: p.act.bind(p), info: { kind: 'custom', settings: {} } });
 }
 
+/**
+ * Opens the output of `task` collected by a policy described by `info`: the dataset's writer (new, or
+ * resumed with the same settings), or, when resuming a dataset that is already complete with these
+ * settings, its result (`skipped`). Errors name what differs.
+ */
+export function openCollection(
+  task: string,
+  env: Env,
+  info: CollectPolicy['info'],
+  opts: { out: string; episodes: number; seed: number; resume?: boolean; force?: boolean },
+): { skipped: CollectResult } | { writer: EpisodeWriter; desc: DatasetDescription; withSuccess: boolean } {
+  const { episodes, seed } = opts;
+  const final = finalPath(opts.out, task);
+  const settings = { episodes, seed, maxEpisodeSteps: env.maxEpisodeSteps, policy: info };
+  const desc = describeDataset(task, env, { kind: info.kind, settings: { ...info.settings, episodes, maxEpisodeSteps: env.maxEpisodeSteps } }, seed);
+  if (opts.resume && !opts.force) checkAfterSuccess(opts.out, task, desc.collector);
+  if (opts.resume && !opts.force && fs.existsSync(final)) {
+    const meta = readDatasetMeta(final);
+    if (meta.counts.episodes !== episodes || meta.seed !== seed) {
+      throw new Error(`${final} is complete with ${meta.counts.episodes} episodes (seed ${meta.seed}); asked for ${episodes} (seed ${seed}): use another --out or --force`);
+    }
+    if (stableJson(meta.collector) !== stableJson(desc.collector)) {
+      throw new Error(`${final} is complete but was collected with other settings (${meta.collector.kind} ${stableJson(meta.collector.settings)}): use another --out or --force`);
+    }
+    fs.rmSync(partialDir(opts.out, task), { recursive: true, force: true }); // left over if killed while finishing
+    return { skipped: { task, path: final, episodes, transitions: meta.counts.transitions, skipped: true, stopped: false } };
+  }
+  const withSuccess = desc.domain === 'metaworld';
+  const writer = EpisodeWriter.open(opts.out, desc, settings, { resume: opts.resume, force: opts.force, withSuccess });
+  return { writer, desc, withSuccess };
+}
+
 /** Runs `policy` on `task` and writes its dataset. */
 export async function collect(task: string, policy: Policy | CollectPolicy, opts: CollectOptions): Promise<CollectResult> {
   const episodes = opts.episodes;
@@ -109,22 +141,9 @@ export async function collect(task: string, policy: Policy | CollectPolicy, opts
   const final = finalPath(opts.out, task);
   const env = opts.env ?? (await makeEnv(task, { obsLayout: 'flat', maxEpisodeSteps: opts.maxEpisodeSteps }));
   try {
-    const settings = { episodes, seed, maxEpisodeSteps: env.maxEpisodeSteps, policy: pi.info };
-    const desc = describeDataset(task, env, { kind: pi.info.kind, settings: { ...pi.info.settings, episodes, maxEpisodeSteps: env.maxEpisodeSteps } }, seed);
-    if (opts.resume && !opts.force) checkAfterSuccess(opts.out, task, desc.collector);
-    if (opts.resume && !opts.force && fs.existsSync(final)) {
-      const meta = readDatasetMeta(final);
-      if (meta.counts.episodes !== episodes || meta.seed !== seed) {
-        throw new Error(`${final} is complete with ${meta.counts.episodes} episodes (seed ${meta.seed}); asked for ${episodes} (seed ${seed}): use another --out or --force`);
-      }
-      if (stableJson(meta.collector) !== stableJson(desc.collector)) {
-        throw new Error(`${final} is complete but was collected with other settings (${meta.collector.kind} ${stableJson(meta.collector.settings)}): use another --out or --force`);
-      }
-      fs.rmSync(partialDir(opts.out, task), { recursive: true, force: true }); // left over if killed while finishing
-      return { task, path: final, episodes, transitions: meta.counts.transitions, skipped: true, stopped: false };
-    }
-    const withSuccess = desc.domain === 'metaworld';
-    const writer = EpisodeWriter.open(opts.out, desc, settings, { resume: opts.resume, force: opts.force, withSuccess });
+    const opened = openCollection(task, env, pi.info, { ...opts, episodes, seed });
+    if ('skipped' in opened) return opened.skipped;
+    const { writer, desc, withSuccess } = opened;
     let stopped = false;
     try {
       const obsDim = layoutDim(desc.observation);

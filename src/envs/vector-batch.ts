@@ -11,6 +11,7 @@ export interface BatchSpec {
   /** Environment i is first reset with seed `seeds[i]`; later automatic resets continue its own stream. */
   seeds: number[];
   maxEpisodeSteps?: number;
+  obsLayout?: 'l2m204' | 'flat';
 }
 
 /** Per-step results for `n` environments; observation rows are `obsDim` wide (zero-padded). */
@@ -44,7 +45,7 @@ export class EnvBatch {
     if (spec.tasks.length !== spec.seeds.length) throw new Error(`EnvBatch: ${spec.tasks.length} tasks but ${spec.seeds.length} seeds`);
     const envs: Env[] = [];
     try {
-      for (let i = 0; i < spec.tasks.length; i++) envs.push(await makeEnv(spec.tasks[i], { maxEpisodeSteps: spec.maxEpisodeSteps, seed: spec.seeds[i] }));
+      for (let i = 0; i < spec.tasks.length; i++) envs.push(await makeEnv(spec.tasks[i], { maxEpisodeSteps: spec.maxEpisodeSteps, seed: spec.seeds[i], obsLayout: spec.obsLayout }));
     } catch (err) {
       for (const e of envs) e.close();
       throw err;

@@ -18,6 +18,8 @@ export interface VectorEnvOptions {
   /** Env i is seeded with `seed + i` (default 0). */
   seed?: number;
   maxEpisodeSteps?: number;
+  /** Observation layout of every env (the registry's default when omitted: DMControl's is the 204-d 'l2m204'). */
+  obsLayout?: 'l2m204' | 'flat';
   /**
    * Worker threads (0: step in this thread; default 0). At most one per env, and at least enough that no
    * thread holds more than `MAX_ENVS_PER_THREAD` envs (each thread has its own 2 GiB wasm memory).
@@ -57,11 +59,11 @@ class WorkerChunk {
     worker.on('exit', (code) => fail(new Error(`VectorEnv worker exited (code ${code})`)));
   }
 
-  static async spawn(tasks: string[], seeds: number[], start: number, maxEpisodeSteps: number | undefined): Promise<WorkerChunk> {
+  static async spawn(tasks: string[], seeds: number[], start: number, maxEpisodeSteps: number | undefined, obsLayout?: 'l2m204' | 'flat'): Promise<WorkerChunk> {
     const worker = new Worker(new URL('./vector-worker-entry.mjs', import.meta.url), {
       // The entry registers tsx itself (works under `node --import tsx`, `npx tsx` and bin/l2m.mjs).
       execArgv: [],
-      workerData: { spec: { tasks, seeds, maxEpisodeSteps }, assets: assetDir() },
+      workerData: { spec: { tasks, seeds, maxEpisodeSteps, obsLayout }, assets: assetDir() },
     });
     const chunk = new WorkerChunk(worker, start, tasks.length);
     const init = await new Promise<{ shape: BatchShape; obsDim: number; actDim: number }>((resolve, reject) => chunk.pending.set(0, { resolve, reject }));
@@ -126,13 +128,13 @@ export class VectorEnv {
     }
     const workers = requested === 0 ? 0 : Math.min(Math.max(requested, Math.ceil(n / MAX_ENVS_PER_THREAD)), n);
     if (workers === 0) {
-      const batch = await EnvBatch.create({ tasks: opts.tasks, seeds, maxEpisodeSteps: opts.maxEpisodeSteps });
+      const batch = await EnvBatch.create({ tasks: opts.tasks, seeds, maxEpisodeSteps: opts.maxEpisodeSteps, obsLayout: opts.obsLayout });
       return new VectorEnv([...opts.tasks], batch, [], batch.shape());
     }
     const spawns: Promise<WorkerChunk>[] = [];
     for (let w = 0, start = 0; w < workers; w++) {
       const count = Math.floor(n / workers) + (w < n % workers ? 1 : 0);
-      spawns.push(WorkerChunk.spawn(opts.tasks.slice(start, start + count), seeds.slice(start, start + count), start, opts.maxEpisodeSteps));
+      spawns.push(WorkerChunk.spawn(opts.tasks.slice(start, start + count), seeds.slice(start, start + count), start, opts.maxEpisodeSteps, opts.obsLayout));
       start += count;
     }
     const settled = await Promise.allSettled(spawns);
