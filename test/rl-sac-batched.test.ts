@@ -14,6 +14,7 @@ import * as torch from '../src/torch/index.ts';
 import { Rng } from '../src/envs/rng.ts';
 import { SacAgent, squashedAction, type UpdateNoise } from '../src/rl/sac.ts';
 import type { SacBatch } from '../src/rl/replay-buffer.ts';
+import type { SacConfig } from '../src/rl/sac-config.ts';
 import { BatchedSacAgent } from '../src/rl/batched-sac.ts';
 import { collectSacBatched, type SacBatchedCollectOptions } from '../src/rl/sac-batched-collect.ts';
 import { sacStateDir } from '../src/rl/sac-collect.ts';
@@ -48,10 +49,11 @@ function randomInputs(dims: [number, number][], B: number, u: number): [SacBatch
 test('BatchedSacAgent equals separate SacAgents bit for bit (mixed shapes, shared shape groups, depth 1 and 2)', () => {
   // (obs, action) sizes: two shape groups of two and two single tasks; B = 48 takes the per-task softplus path.
   const dims: [number, number][] = [[5, 1], [24, 6], [5, 1], [3, 1], [24, 6], [12, 2]];
-  for (const [config, B, updates] of [
+  const cases: [Partial<SacConfig>, number, number][] = [
     [{ hidden: [32, 32], batchSize: 48, targetUpdateEvery: 2, tau: 0.05 }, 48, 7],
     [{ hidden: [16], batchSize: 32, actorUpdateEvery: 2, initTemperature: 0.3 }, 32, 5],
-  ] as const) {
+  ];
+  for (const [config, B, updates] of cases) {
     const make = (): SacAgent[] =>
       dims.map(([o, a], t) => {
         torch.manualSeed(100 + t);
@@ -78,7 +80,7 @@ test('BatchedSacAgent equals separate SacAgents bit for bit (mixed shapes, share
     singles.forEach((s, t) => {
       const a = s.stateDict();
       const b = mirrors[t]!.stateDict();
-      assertSameTensors(a.tensors, b.tensors, `task ${t} (hidden ${config.hidden})`);
+      assertSameTensors(a.tensors, b.tensors, `task ${t} (hidden ${config.hidden!.join('x')})`);
       assert.deepEqual(b.meta, a.meta, `task ${t}: optimiser metadata and update count`);
     });
     // A batch rebuilt from the written-back agents continues identically (the checkpoint round trip).
