@@ -12,7 +12,8 @@ test("filling one thread's 2 GiB wasm memory with envs is an error that says so 
       })(),
       /MuJoCo ran out of WebAssembly memory \(2 GiB per thread\) loading .*sawyer_push_v3\.xml: too many environments in one thread/,
     );
-    assert.ok(envs.length > 32, `${envs.length} envs fit before the error`);
+    // The envs share the scene's compiled model: only their data (about 14 MB of address space each) fills the thread.
+    assert.ok(envs.length > 100, `${envs.length} envs fit before the error`);
   } finally {
     for (const e of envs) e.close();
   }

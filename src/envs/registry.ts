@@ -11,6 +11,11 @@ export interface EnvOptions {
   seed?: number;
   /** DMControl only: `obs` as the original's 204-d vector ('l2m204', default) or dm_control's flat vector ('flat'). */
   obsLayout?: 'l2m204' | 'flat';
+  /**
+   * Compile a model of its own instead of sharing the thread's compiled scene with the other envs of
+   * that scene (default false; sharing keeps each env's model edits private, see `acquireModel`).
+   */
+  privateModel?: boolean;
 }
 
 export interface TaskEntry {

@@ -83,10 +83,11 @@ export class DmcEnv implements Env {
     this.observationLayout = Object.entries(task.observation()).map(([key, v]) => ({ key, size: v.length }));
     const dim = this.obsLayout === 'flat' ? this.observationLayout.reduce((n, p) => n + p.size, 0) : L2M_OBS_DIM;
     this.observationSpace = boxSpace(new Float64Array(dim).fill(-Infinity), new Float64Array(dim).fill(Infinity));
+    physics.commit();
   }
 
   static async create(spec: DmcTaskSpec, opts: DmcEnvOptions = {}): Promise<DmcEnv> {
-    const physics = await DmcPhysics.load(spec.xml, spec.controlTimestep);
+    const physics = await DmcPhysics.load(spec.xml, spec.controlTimestep, { privateModel: opts.privateModel });
     try {
       return new DmcEnv(spec, physics, spec.bind(physics), opts);
     } catch (err) {
@@ -104,6 +105,7 @@ export class DmcEnv implements Env {
     this.physics.reset();
     this.task.initializeEpisode(this.rng);
     this.physics.afterReset();
+    this.physics.commit(); // what the task wrote into the shared model (targets, damping) is this env's
     this.steps = 0;
     this.started = true;
     return this.observe();

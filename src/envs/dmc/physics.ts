@@ -5,8 +5,13 @@
  * Stepping is dm_control's default ("legacy") scheme, which keeps position- and velocity-dependent
  * fields in sync with qpos/qvel after every control step: Euler models run `mj_step2`, then
  * `mj_step` n-1 times, then `mj_step1`; RK4 models run `mj_step` n times, then `mj_step1`.
+ *
+ * The physics instances of a scene in a thread share its compiled model (`ModelLease`) and each have
+ * their own data. `views`, `reset`, `afterReset` and `step` make the model this instance's first;
+ * `commit()` records what the task wrote into it (target sites and geoms, damping, colours) as this
+ * instance's own, and `DmcEnv` calls it after construction and every reset.
  */
-import { getMujoco, loadModel, nameToId, type MjData, type MjModel, type Mujoco } from '../mujoco.ts';
+import { acquireModel, getMujoco, makeData, nameToId, type MjData, type MjModel, type ModelLease, type Mujoco } from '../mujoco.ts';
 
 /** Live views into MuJoCo's arrays. They are re-fetched when the wasm heap grows (old views detach). */
 export interface PhysicsViews {
@@ -52,13 +57,18 @@ export class DmcPhysics {
   private v: PhysicsViews | undefined;
   private closed = false;
 
+  /** The scene's compiled model, shared with the other instances of the scene in this thread. */
+  readonly model: MjModel;
+
   private constructor(
     readonly mj: Mujoco,
-    readonly model: MjModel,
+    private readonly lease: ModelLease,
     readonly data: MjData,
     readonly file: string,
     controlTimestep: number | undefined,
   ) {
+    const model = lease.model;
+    this.model = model;
     this.opt = model.opt;
     this.timestep = this.opt.timestep;
     this.nSubSteps = substepsPerControlStep(controlTimestep, this.timestep);
@@ -66,16 +76,38 @@ export class DmcPhysics {
     this.rk4 = this.opt.integrator === mj.mjtIntegrator.mjINT_RK4.value;
   }
 
-  /** Compiles `dm_control/suite/<file>` from the asset directory. */
-  static async load(file: string, controlTimestep?: number): Promise<DmcPhysics> {
+  /**
+   * `dm_control/suite/<file>` from the asset directory (compiled once per thread and shared, see
+   * `acquireModel`; `privateModel`: compiled for this instance alone), with its own data.
+   */
+  static async load(file: string, controlTimestep?: number, opts: { privateModel?: boolean } = {}): Promise<DmcPhysics> {
     const mj = await getMujoco();
-    const model = await loadModel(`dm_control/suite/${file}`);
-    const data = new mj.MjData(model);
-    return new DmcPhysics(mj, model, data, file, controlTimestep);
+    const lease = await acquireModel(`dm_control/suite/${file}`, opts);
+    let data: MjData | undefined;
+    try {
+      data = makeData(mj, lease);
+      return new DmcPhysics(mj, lease, data, file, controlTimestep);
+    } catch (err) {
+      data?.delete();
+      lease.release();
+      throw err;
+    }
+  }
+
+  /** Makes the shared model this instance's (the compiled scene plus its committed edits). */
+  activate(): void {
+    if (this.closed) throw new Error(`DmcPhysics(${this.file}) used after close()`);
+    this.lease.activate();
+  }
+
+  /** Records the model's per-env arrays as written now as this instance's own (see `PER_ENV_MODEL_FIELDS`). */
+  commit(): void {
+    this.activate();
+    this.lease.commit();
   }
 
   views(): PhysicsViews {
-    if (this.closed) throw new Error(`DmcPhysics(${this.file}) used after close()`);
+    this.activate();
     if (this.v === undefined || this.v.qpos.buffer.byteLength === 0) {
       const m = this.model;
       const d = this.data;
@@ -135,17 +167,20 @@ export class DmcPhysics {
 
   /** `mj_resetData`, then a forward pass with actuation disabled (dm_control's `Physics.reset`). */
   reset(): void {
+    this.activate();
     this.mj.mj_resetData(this.model, this.data);
     this.forwardWithoutActuation();
   }
 
   /** A forward pass with actuation disabled (dm_control's `Physics.after_reset`). */
   afterReset(): void {
+    this.activate();
     this.forwardWithoutActuation();
   }
 
   /** Advances `nstep` physics steps with dm_control's legacy stepping (see the file comment). */
   step(nstep = this.nSubSteps): void {
+    this.activate();
     const { mj, model, data } = this;
     if (this.rk4) {
       for (let i = 0; i < nstep; i++) mj.mj_step(model, data);
@@ -158,6 +193,7 @@ export class DmcPhysics {
 
   /** The raw `mj_step` (for benchmarks). */
   rawStep(): void {
+    this.activate();
     this.mj.mj_step(this.model, this.data);
   }
 
@@ -167,7 +203,7 @@ export class DmcPhysics {
     this.v = undefined;
     this.opt.delete();
     this.data.delete();
-    this.model.delete();
+    this.lease.release();
   }
 
   private forwardWithoutActuation(): void {

@@ -6,9 +6,14 @@
  *
  * A task subclass passes its bounds to `super(ctx, config)` and implements `resetModel`,
  * `objectPositions`, `objectQuaternions` and `evaluateState` (see ADDING_TASKS.md).
+ *
+ * The envs of a scene in a thread share one compiled model (`ModelLease`): `reset`, `step` and
+ * `modelView` make the model this env's first, and what a task writes into the model (in its
+ * constructor or `resetModel`) is recorded at the end of construction and of every reset. Tasks
+ * must not write the model in `evaluateState` or the observation methods.
  */
-import type { Mujoco, MjModel, MjData } from '../mujoco.ts';
-import { nameToId } from '../mujoco.ts';
+import type { Mujoco, MjModel, MjData, ModelLease } from '../mujoco.ts';
+import { makeData, nameToId } from '../mujoco.ts';
 import { Rng } from '../rng.ts';
 import { boxSpace, type BoxSpace, type Env, type StepInfo, type StepResult } from '../types.ts';
 import { hamacherProduct, tolerance } from './rewards.ts';
@@ -19,7 +24,8 @@ export type XYZ = readonly [number, number, number];
 /** What the factory hands every task constructor (pass it straight to `super`). */
 export interface SawyerContext {
   mj: Mujoco;
-  model: MjModel;
+  /** This env's hold on the thread's compiled model of the scene (shared with the other envs of the scene). */
+  lease: ModelLease;
   name: string;
   maxEpisodeSteps: number;
   seed: number;
@@ -82,7 +88,9 @@ export abstract class SawyerXYZEnv implements Env {
   }
 
   protected readonly mj: Mujoco;
+  /** The scene's compiled model, shared with the other envs of the scene in this thread (call `activate()` before using it outside `reset`/`step`). */
   protected readonly model: MjModel;
+  private readonly lease: ModelLease;
   protected readonly data: MjData;
   /** Reset generator: `randomResetVector()` draws from it; `reset(seed)` re-seeds it. */
   protected readonly rng: Rng;
@@ -129,7 +137,8 @@ export abstract class SawyerXYZEnv implements Env {
   constructor(ctx: SawyerContext, config: SawyerConfig) {
     this.name = ctx.name;
     this.mj = ctx.mj;
-    this.model = ctx.model;
+    this.lease = ctx.lease;
+    this.model = ctx.lease.model;
     this.maxEpisodeSteps = ctx.maxEpisodeSteps;
     this.rng = new Rng(ctx.seed);
     this.handLow = config.handLow;
@@ -145,7 +154,7 @@ export abstract class SawyerXYZEnv implements Env {
     this.goalLow = config.goalLow;
     this.goalHigh = config.goalHigh;
 
-    this.data = new this.mj.MjData(this.model);
+    this.data = makeData(this.mj, this.lease); // activates the lease: the model is the compiled scene now
     // Upstream reset_mocap_welds: every weld gets MuJoCo 3's layout with torquescale 5.
     const weld = this.mj.mjtEq.mjEQ_WELD.value;
     const eqType = this.model.eq_type;
@@ -196,6 +205,7 @@ export abstract class SawyerXYZEnv implements Env {
 
   reset(seed?: number): Float64Array {
     this.assertOpen();
+    this.lease.activate();
     if (seed !== undefined) this.rng.seed(seed);
     this.curPathLength = 0;
     this.restoreFixtures();
@@ -204,6 +214,7 @@ export abstract class SawyerXYZEnv implements Env {
     // Upstream reads the first observation without a final mj_forward, so tasks that move model
     // bodies at reset (drawer, ...) showed stale positions; we refresh for a reproducible first frame.
     this.forward();
+    this.lease.commit();
     const curr = this.currentFrame();
     // Upstream reset(): the first observation repeats the current frame as the "previous" one.
     this.prevObs = curr;
@@ -218,6 +229,7 @@ export abstract class SawyerXYZEnv implements Env {
     if (this.curPathLength >= this.maxEpisodeSteps) {
       throw new Error(`${this.name}: episode is over (${this.maxEpisodeSteps} steps); call reset()`);
     }
+    this.lease.activate();
     const a = new Float64Array(4);
     for (let i = 0; i < 4; i++) {
       const v = action[i];
@@ -242,7 +254,13 @@ export abstract class SawyerXYZEnv implements Env {
     this.closed = true;
     this.views.clear();
     this.data.delete();
-    this.model.delete();
+    this.lease.release();
+  }
+
+  /** Makes the shared model this env's (its fixtures, goal sites, ...) for direct use of `model`; `reset` and `step` do it themselves. */
+  activate(): void {
+    this.assertOpen();
+    this.lease.activate();
   }
 
   /**
@@ -381,6 +399,7 @@ export abstract class SawyerXYZEnv implements Env {
   }
   /** A live view of an `MjModel` array (`body_pos`, `site_pos`, `geom_size`, ...). */
   protected modelView(field: string): Float64Array {
+    this.lease.activate();
     return this.cachedView('m.' + field, () => this.model[field]);
   }
   private cachedView(key: string, fetch: () => Float64Array): Float64Array {

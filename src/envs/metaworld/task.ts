@@ -3,7 +3,7 @@
  * `SawyerXYZEnv` and exports `defineTask({ name, scene, Env })` as its default export; `tasks/index.ts`
  * lists the task files, one line each. See ADDING_TASKS.md.
  */
-import { getMujoco, loadModel } from '../mujoco.ts';
+import { acquireModel, getMujoco } from '../mujoco.ts';
 import type { EnvOptions } from '../registry.ts';
 import type { SawyerContext, SawyerXYZEnv } from './sawyer-env.ts';
 
@@ -28,19 +28,26 @@ export function defineTask(task: MetaWorldTask): MetaWorldTask {
   return task;
 }
 
-/** Compiles the task's scene and builds a fresh environment (each env owns its MjModel and MjData). */
+/**
+ * Builds an environment of the task: its own MjData on the thread's compiled model of the scene
+ * (compiled on first use, shared with every env of that scene in the thread; see `acquireModel`).
+ */
 export async function makeSawyerEnv(task: MetaWorldTask, opts: EnvOptions = {}): Promise<SawyerXYZEnv> {
-  const mj = await getMujoco();
-  const model = await loadModel(`metaworld/sawyer_xyz/${task.scene}`);
   const maxEpisodeSteps = opts.maxEpisodeSteps ?? METAWORLD_EPISODE_STEPS;
   if (!Number.isInteger(maxEpisodeSteps) || maxEpisodeSteps < 1) {
-    model.delete();
     throw new Error(`${task.name}: maxEpisodeSteps must be a positive integer, got ${maxEpisodeSteps}`);
   }
+  const mj = await getMujoco();
+  const lease = await acquireModel(`metaworld/sawyer_xyz/${task.scene}`, { privateModel: opts.privateModel });
+  let env: SawyerXYZEnv;
   try {
-    return new task.Env({ mj, model, name: task.name, maxEpisodeSteps, seed: opts.seed ?? 0 });
+    env = new task.Env({ mj, lease, name: task.name, maxEpisodeSteps, seed: opts.seed ?? 0 });
   } catch (err) {
-    model.delete();
+    lease.release();
     throw err;
   }
+  // The task's own constructor has run too: whatever it wrote into the model is this env's.
+  lease.activate();
+  lease.commit();
+  return env;
 }
