@@ -109,7 +109,7 @@ export async function evaluate(model: DecisionTransformer, opts: EvalOptions): P
   return report;
 }
 
-/** Environments of one domain run at once by default: decoding batches well, and bounded memory (about 36 MB per Meta-World env). */
+/** Environments of one domain run at once by default: decoding batches well, and bounded memory (envs of a scene share one compiled model per thread, docs/performance.md). */
 export const DEFAULT_CONCURRENT_ENVS = 64;
 
 async function evaluateDomain(model: DecisionTransformer, domain: Domain, tasks: string[], opts: EvalOptions): Promise<{ results: TaskResult[]; envSteps: number }> {
