@@ -234,7 +234,8 @@ test('the CLI run killed with SIGKILL at several moments resumes to the uninterr
       return s;
     }
   }, 0);
-  const kills = [{ after: 0, delay: 1500 }, { after: 1, delay: 0 }, { after: 4, delay: 150 }, { after: 6, delay: 30 }];
+  // Few commits per run, so that on an idle machine too each run is still going when it is killed.
+  const kills = [{ after: 0, delay: 400 }, { after: 1, delay: 0 }, { after: 2, delay: 60 }, { after: 2, delay: 20 }];
   let resume = false;
   let logs = '';
   let killed = 0;

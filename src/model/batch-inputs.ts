@@ -1,6 +1,6 @@
 /** The sampler's typed-array batches as model inputs. */
 import * as torch from '../torch/index.ts';
-import type { Batch } from '../data/sampler.ts';
+import type { Batch, TrajectorySampler } from '../data/sampler.ts';
 import type { StateNormalizer } from '../data/state-norm.ts';
 import type { DTInputs } from './decision-transformer.ts';
 
@@ -42,4 +42,14 @@ export function assertFiniteBatch(b: Batch, update: number): void {
       if (!Number.isFinite(arr[i]!)) throw new Error(`update ${update}: the ${b.domain} batch has a non-finite value in '${name}' (index ${i}); check the dataset with \`l2m data stats\``);
     }
   }
+}
+
+/**
+ * The next batch of `sampler` as model inputs, after checking it is finite: what every training loop
+ * hands the shared training step (`update` only names the update in errors).
+ */
+export function nextInputs(sampler: TrajectorySampler, update: number, stateNorm?: StateNormalizer, taskIds?: ArrayLike<number>): { x: DTInputs; actionMask: torch.Tensor } {
+  const batch = sampler.next();
+  assertFiniteBatch(batch, update);
+  return batchToInputs(batch, stateNorm, taskIds);
 }

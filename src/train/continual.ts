@@ -40,7 +40,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as torch from '../torch/index.ts';
 import { writeFileAtomic } from '../torch/atomic-write.ts';
-import { assertFiniteBatch, batchToInputs } from '../model/batch-inputs.ts';
+import { nextInputs } from '../model/batch-inputs.ts';
 import type { DecisionTransformer } from '../model/decision-transformer.ts';
 import { loadTaskDatasets, type Dataset } from '../data/dataset.ts';
 import { finalPath } from '../data/episode-writer.ts';
@@ -590,11 +590,7 @@ export async function continual(cfg: ContinualConfig, opts: { resume?: boolean; 
             const { loss, gradNorm } = trainStep(
               model,
               opt.optimizer,
-              () => {
-                const batch = sampler.next();
-                assertFiniteBatch(batch, update);
-                return batchToInputs(batch, stateNorm, ids);
-              },
+              () => nextInputs(sampler, update, stateNorm, ids),
               { accumulation: cfg.train.accumulation, gradClip: cfg.train.gradClip, seed: deriveSeed(cfg.seed, 'pretrain-keys', k), method, update, loss: (m, x) => keyPullLoss(m, x) },
             );
             cursor = { ...cursor, keysDone: k + 1 };
@@ -635,11 +631,7 @@ export async function continual(cfg: ContinualConfig, opts: { resume?: boolean; 
             const { loss, gradNorm } = trainStep(
               model,
               opt.optimizer,
-              () => {
-                const batch = sampler.next();
-                assertFiniteBatch(batch, update);
-                return batchToInputs(batch, stateNorm, ids);
-              },
+              () => nextInputs(sampler, update, stateNorm, ids),
               { accumulation: cfg.train.accumulation, gradClip: cfg.train.gradClip, seed: updateSeed(cfg.seed, update), method, update },
             );
             trainSeconds += (performance.now() - started) / 1000;
@@ -657,11 +649,7 @@ export async function continual(cfg: ContinualConfig, opts: { resume?: boolean; 
             const { sampler: taskSampler, ids: taskIdsOfData } = samplerFor(p, 'endTask');
             torch.manualSeed(deriveSeed(cfg.seed, 'endTask', p));
             method.endTask(model, info(p), {
-              nextBatch: () => {
-                const batch = taskSampler.next();
-                assertFiniteBatch(batch, update);
-                return batchToInputs(batch, stateNorm, taskIdsOfData);
-              },
+              nextBatch: () => nextInputs(taskSampler, update, stateNorm, taskIdsOfData),
             });
             model.train();
           }
@@ -685,11 +673,7 @@ export async function continual(cfg: ContinualConfig, opts: { resume?: boolean; 
             const { loss, gradNorm } = trainStep(
               model,
               opt.optimizer,
-              () => {
-                const batch = sampler.next();
-                assertFiniteBatch(batch, update);
-                return batchToInputs(batch, stateNorm, ids);
-              },
+              () => nextInputs(sampler, update, stateNorm, ids),
               { accumulation: cfg.train.accumulation, gradClip: cfg.train.gradClip, seed: deriveSeed(cfg.seed, 'retrain', p, k), method, update },
             );
             cursor = { ...cursor, retrained: k + 1 };

@@ -13,7 +13,7 @@ import path from 'node:path';
 import * as torch from '../torch/index.ts';
 import { writeFileAtomic } from '../torch/atomic-write.ts';
 import { loadDecisionTransformer } from '../model/load.ts';
-import { assertFiniteBatch, batchToInputs } from '../model/batch-inputs.ts';
+import { nextInputs } from '../model/batch-inputs.ts';
 import type { DecisionTransformer } from '../model/decision-transformer.ts';
 import { TrajectorySampler, type SamplerState } from '../data/sampler.ts';
 import { stableJson } from '../data/episode-writer.ts';
@@ -144,11 +144,7 @@ export async function finetune(cfg: FinetuneConfig, opts: { resume?: boolean; ho
         const { loss, gradNorm } = trainStep(
           model,
           optimizer,
-          () => {
-            const batch = sampler.next();
-            assertFiniteBatch(batch, update);
-            return batchToInputs(batch, stateNorm);
-          },
+          () => nextInputs(sampler, update, stateNorm),
           { accumulation: cfg.train.accumulation, gradClip: cfg.train.gradClip, seed: updateSeed(cfg.seed, update), method, update },
         );
         trainSeconds += (performance.now() - started) / 1000;

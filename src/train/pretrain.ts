@@ -19,7 +19,7 @@ import { resolveTasks } from '../envs/registry.ts';
 import { setAssetDir } from '../envs/mujoco.ts';
 import { evaluate, type EvalReport } from '../eval/evaluate.ts';
 import { modelConfig as modelConfigOf } from '../model/config.ts';
-import { assertFiniteBatch, batchToInputs } from '../model/batch-inputs.ts';
+import { nextInputs } from '../model/batch-inputs.ts';
 import type { PretrainConfig } from './config.ts';
 import { adamwGroups } from './optimizer.ts';
 import { trainStep, updateSeed } from './step.ts';
@@ -120,11 +120,7 @@ export async function pretrain(cfg: PretrainConfig, opts: { resume?: boolean; ho
       const { loss, gradNorm } = trainStep(
         model,
         optimizer,
-        () => {
-          const batch = sampler.next();
-          assertFiniteBatch(batch, update);
-          return batchToInputs(batch, stateNorm);
-        },
+        () => nextInputs(sampler, update, stateNorm),
         { accumulation: cfg.train.accumulation, gradClip: cfg.train.gradClip, seed: updateSeed(cfg.seed, update), update },
       );
       const lr = optimizer.paramGroups[0]!.options.lr;
