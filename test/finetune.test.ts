@@ -93,6 +93,28 @@ await finetune(cfg, { hooks: { onUpdate: (u) => { if (u === 13) process.kill(pro
   assert.equal(resumed.newTask.score, full.newTask.score);
 });
 
+test('a run stopped around an evaluation resumes with every evaluation exactly once', async () => {
+  const evalCfg = { every: 10, episodes: 1, retention: ['reach-v2'], retentionEpisodes: 1, concurrentEnvs: 1, workers: 0 };
+  const train = { steps: 20, batchSize: 8, lr: 1e-3, logEvery: 5, checkpointEvery: 5 };
+  const rows = (name: string, file: string): string[] => fs.readFileSync(path.join(tmp, 'ft', name, file), 'utf8').trim().split('\n');
+  const stop = new Error('stopped');
+  await finetune(ftConfig('evals-uninterrupted', { eval: evalCfg, train }));
+  // Stopped as the evaluation at update 10 starts (after update 10's checkpoint would have been written
+  // had it come first), then as the final evaluation has been logged but before results.json.
+  for (const [name, hooks] of [
+    ['evals-stopped-before-eval', { onEvalStart: (u: number) => { if (u === 10) throw stop; } }],
+    ['evals-stopped-after-final', { onEval: (u: number) => { if (u === 20) throw stop; } }],
+  ] as const) {
+    const cfg = ftConfig(name, { eval: evalCfg, train });
+    await assert.rejects(finetune(cfg, { hooks }), /stopped/);
+    await finetune(cfg, { resume: true });
+    assert.deepEqual(rows(name, 'eval.csv'), rows('evals-uninterrupted', 'eval.csv'), `${name}: eval.csv`);
+    assert.deepEqual(rows(name, 'train.csv'), rows('evals-uninterrupted', 'train.csv'), `${name}: train.csv`);
+    const kinds = (n: string): string[] => rows(n, 'metrics.jsonl').map((l) => { const r = JSON.parse(l) as { kind: string; update: number }; return `${r.kind}@${r.update}`; });
+    assert.deepEqual(kinds(name), kinds('evals-uninterrupted'), `${name}: metrics.jsonl`);
+  }
+});
+
 test('bad input gets a clear error and writes nothing', async () => {
   const out = path.join(tmp, 'ft');
   const before = fs.readdirSync(out).sort();

@@ -123,7 +123,7 @@ export async function finetune(cfg: FinetuneConfig, opts: { resume?: boolean; ho
       trainSeconds = (meta.trainSeconds as number | undefined) ?? 0;
       sampler.restore(meta.sampler as SamplerState);
       if (meta.methodState !== undefined) method.restore?.(meta.methodState);
-      log.truncateAfter(update);
+      log.truncateAfter(update, { redoEvalAt: update >= cfg.train.steps });
       hooks.onLog?.(`resumed ${runDir} at update ${update}`);
     } else {
       log.truncateAfter(0);
@@ -158,15 +158,16 @@ export async function finetune(cfg: FinetuneConfig, opts: { resume?: boolean; ho
           window = 0;
           windowCount = 0;
         }
-        if (update % cfg.train.checkpointEvery === 0 || update === cfg.train.steps) {
-          writeTrainCheckpoint(ckptDir, { model, optimizer, meta: { update, sampler: sampler.state(), model: model.cfg, trainSeconds, ...(method.state ? { methodState: method.state() } : {}), ...(stateNorm ? { stateNorm: stateNorm.toJSON() } : {}) } });
-        }
+        // Evaluate before checkpointing: a run killed between the two redoes the evaluation, never skips it.
         if (cfg.eval.every > 0 && update % cfg.eval.every === 0 && update < cfg.train.steps) {
           hooks.onEvalStart?.(update, task);
           const r = await evalNew(cfg.eval.episodes, cfg.seed * 1000 + update);
           log.eval(update, r);
           hooks.onEval?.(update, r);
           model.train();
+        }
+        if (update % cfg.train.checkpointEvery === 0 || update === cfg.train.steps) {
+          writeTrainCheckpoint(ckptDir, { model, optimizer, meta: { update, sampler: sampler.state(), model: model.cfg, trainSeconds, ...(method.state ? { methodState: method.state() } : {}), ...(stateNorm ? { stateNorm: stateNorm.toJSON() } : {}) } });
         }
       }
     } finally {

@@ -96,7 +96,7 @@ export async function pretrain(cfg: PretrainConfig, opts: { resume?: boolean; ho
     const meta = readTrainCheckpoint(ckptDir, { model, optimizer, scheduler });
     update = meta.update;
     sampler.restore(meta.sampler as SamplerState);
-    log.truncateAfter(update);
+    log.truncateAfter(update, { redoEvalAt: cfg.eval.atEnd && update >= cfg.train.steps });
     hooks.onLog?.(`resumed ${runDir} at update ${update}`);
   } else {
     log.truncateAfter(0);
@@ -135,10 +135,11 @@ export async function pretrain(cfg: PretrainConfig, opts: { resume?: boolean; ho
         window = 0;
         windowCount = 0;
       }
+      // Evaluate before checkpointing: a run killed between the two redoes the evaluation, never skips it.
+      if (cfg.eval.every > 0 && update % cfg.eval.every === 0 && update < cfg.train.steps) lastEval = await runEval();
       if (update % cfg.train.checkpointEvery === 0 || update === cfg.train.steps) {
         writeTrainCheckpoint(ckptDir, { model, optimizer, scheduler, meta: { update, sampler: sampler.state(), config: cfg, model: modelConfig(cfg), ...(stateNorm ? { stateNorm: stateNorm.toJSON() } : {}) } });
       }
-      if (cfg.eval.every > 0 && update % cfg.eval.every === 0 && update < cfg.train.steps) lastEval = await runEval();
     }
     if (cfg.eval.atEnd) lastEval = await runEval();
   } finally {
