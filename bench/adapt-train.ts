@@ -46,16 +46,19 @@ interface Side {
   round(): number; // seconds per update, median of the round
 }
 
+/** Settings a method has no default for (L2P's form): the bench times its prompt-tuning form. */
+const REQUIRED_SETTINGS: Record<string, Record<string, unknown>> = { l2p: { form: 'prompt' } };
+
 function oursSide(name: string): Side {
   const model = new DecisionTransformer(cfg);
-  const method = createMethod({ name });
+  const method = createMethod({ name, ...REQUIRED_SETTINGS[name] });
   attachMethod(model, method);
   model.train();
   const opt = new torch.optim.AdamW(adamwGroups(model, 0.01), { lr: 1e-4 });
   const step = (): void => void trainStep(model, opt, () => ({ x, actionMask }), { accumulation: 1, gradClip: 0.25, method });
   for (let i = 0; i < 3; i++) step();
   return {
-    name,
+    name: REQUIRED_SETTINGS[name] ? `${name} (${Object.values(REQUIRED_SETTINGS[name]!).join(', ')})` : name,
     trainable: model.numParameters(true),
     round() {
       const t: number[] = [];

@@ -2,7 +2,10 @@
 # The measured runs behind docs/finetuning.md, docs/continual.md and docs/l2m.md, each one resumable and
 # skipped once done, so a session can start (or restart) the whole campaign with one command:
 #
-#   OPENBLAS_CORETYPE=SkylakeX nohup bash scripts/campaign.sh > runs/campaign.log 2>&1 &
+#   OPENBLAS_CORETYPE=SkylakeX setsid nohup bash scripts/campaign.sh >> runs/campaign.log 2>&1 &
+#
+# Stop it with `pkill -TERM -f scripts/campaign.sh`: the whole campaign (lanes and their runs) stops, and
+# the next start resumes every unfinished run from its last checkpoint. Run one campaign at a time.
 #
 # 1. the small MT40 base (configs/small-mt40.yaml), then its evaluation over 50 episodes per task;
 # 2. single-task fine-tuning of every method on hammer, push-wall and faucet-close, then full fine-tuning
@@ -14,6 +17,8 @@
 # Data: data/mt40-noisy and data/cw10-noisy (docs/finetuning.md has the collect commands).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A stopped campaign stops everything it started (never a lane's run left going on alone).
+trap 'trap - TERM INT; kill 0 2>/dev/null; exit 143' TERM INT
 LANES=${LANES:-2}
 ONE_THREAD=(threads.intraOp=1 threads.blas=1)
 SUITE_TASKS=(hammer-v2 push-wall-v2 faucet-close-v2)
@@ -84,5 +89,5 @@ lane() {
 }
 for l in $(seq 1 "$LANES"); do lane "$l" & sleep 5; done
 wait
-npx tsx scripts/finetune-suite.ts --table runs/finetune/table.md "${ONE_THREAD[@]}" > runs/campaign-logs/suite-table.log 2>&1 || echo "suite table FAILED (runs/campaign-logs/suite-table.log)"
+npx tsx scripts/finetune-suite.ts --report-only --table runs/finetune/table.md "${ONE_THREAD[@]}" > runs/campaign-logs/suite-table.log 2>&1 || echo "suite table FAILED (runs/campaign-logs/suite-table.log)"
 echo "campaign done $(stamp)"

@@ -6,7 +6,8 @@
  *
  *   npx tsx scripts/finetune-suite.ts [--tasks hammer-v2,push-wall-v2,faucet-close-v2] [--methods full,lora,...] [--out runs/finetune] [--table docs/finetune-table.md] [key=value ...]
  *
- * key=value overrides go to every run alike (e.g. train.steps=1000).
+ * key=value overrides go to every run alike (e.g. train.steps=1000). `--report-only` trains nothing: it
+ * writes the table of the finished runs and lists the missing ones (scripts/campaign.sh runs the jobs).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,6 +23,7 @@ const { values: args, positionals: overrides } = parseArgs({
     methods: { type: 'string', default: 'full,last-layers,head,adapter,lora,ia3,prompt,prefix,ptuning-v2' },
     out: { type: 'string' },
     table: { type: 'string' },
+    'report-only': { type: 'boolean', default: false },
   },
 });
 const tasks = args.tasks!.split(',');
@@ -29,6 +31,7 @@ const methods = args.methods!.split(',');
 const extra = args.out ? [...overrides, `outDir=${args.out}`] : overrides;
 
 const results = new Map<string, FinetuneResults[]>();
+const missing: string[] = [];
 for (const method of methods) {
   for (const task of tasks) {
     const cfg = loadFinetuneConfig(path.join('configs', 'finetune', `${method}.yaml`), { task, overrides: extra });
@@ -38,6 +41,9 @@ for (const method of methods) {
     if (fs.existsSync(file)) {
       r = JSON.parse(fs.readFileSync(file, 'utf8')) as FinetuneResults;
       console.log(`${method} ${task}: done (${dir})`);
+    } else if (args['report-only']) {
+      missing.push(`${method} ${task} (${dir})`);
+      continue;
     } else {
       const started = performance.now();
       console.log(`${method} ${task}: ${fs.existsSync(dir) ? 'resuming' : 'starting'} ${dir}`);
@@ -57,11 +63,18 @@ const lines = [
 ];
 for (const [method, rs] of results) {
   lines.push(
-    `| ${method} | ${f(mean(rs.map((r) => r.newTask.score)))} | ${f(mean(rs.map((r) => r.retention?.mean ?? Number.NaN)))} | ${f(mean(rs.map((r) => r.retention?.baseMean ?? Number.NaN)))} | ${rs[0]!.trainableParams.toLocaleString('en-US')} | ${f(1000 * mean(rs.map((r) => r.secondsPerUpdate)), 1)} |`,
+    `| ${method}${rs.length < tasks.length ? ` (${rs.length} of ${tasks.length} tasks)` : ''} | ${f(mean(rs.map((r) => r.newTask.score)))} | ${f(mean(rs.map((r) => r.retention?.mean ?? Number.NaN)))} | ${f(mean(rs.map((r) => r.retention?.baseMean ?? Number.NaN)))} | ${rs[0]!.trainableParams.toLocaleString('en-US')} | ${f(1000 * mean(rs.map((r) => r.secondsPerUpdate)), 1)} |`,
   );
 }
 lines.push('', `| method | ${tasks.join(' | ')} |`, `|---|${tasks.map(() => '---').join('|')}|`);
-for (const [method, rs] of results) lines.push(`| ${method} | ${rs.map((r) => `${f(r.newTask.score, 2)} (base ${f(r.newTask.base, 2)})`).join(' | ')} |`);
+for (const [method, rs] of results) {
+  const cell = (task: string): string => {
+    const r = rs.find((x) => x.task === task);
+    return r ? `${f(r.newTask.score, 2)} (base ${f(r.newTask.base, 2)})` : 'not finished';
+  };
+  lines.push(`| ${method} | ${tasks.map(cell).join(' | ')} |`);
+}
+if (missing.length > 0) lines.push('', `Not finished: ${missing.join(', ')}.`);
 const table = lines.join('\n') + '\n';
 console.log('\n' + table);
 if (args.table) fs.writeFileSync(args.table, table);
