@@ -1,7 +1,7 @@
 // Batched SAC: many tasks' agents trained as one equal separate agents bit for bit; the batched
-// `data collect --policy sac` stores the task-by-task datasets exactly, resumes after interruptions
-// (also between two tasks' commits, and after SIGKILL of the CLI at several moments), and rejects
-// bad input clearly.
+// `data collect --policy sac` stores the task-by-task datasets exactly (in one process or split over
+// several), resumes after interruptions (also between two tasks' commits, and after SIGKILL of the CLI
+// at several moments), and rejects bad input clearly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
@@ -27,6 +27,12 @@ const TINY = { hidden: [32, 32], batchSize: 32, seedSteps: 100 };
 const TASKS = ['cartpole-swingup', 'pendulum-swingup', 'cartpole-balance']; // cartpoles: one shape group
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'l2m-sac-batched-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
+// One BLAS thread everywhere: in this process, in the l2m commands it starts and in their SAC child
+// processes (which otherwise get cores / processes threads). With some OpenBLAS kernels (Prescott,
+// Haswell) the thread count changes the last bits of matrix products, and the tests compare
+// collections made in different processes bit for bit.
+process.env.L2M_BLAS_THREADS = '1';
+torch.setBlasThreads(1);
 
 /** Every tensor of `a` and `b` (same keys) holds the same bits. */
 function assertSameTensors(a: Record<string, torch.Tensor>, b: Record<string, torch.Tensor>, what: string): void {
@@ -163,6 +169,54 @@ test('batched collection of 3 tasks stores exactly the task-by-task sac datasets
   assertSameDatasets(threaded, single);
 });
 
+test('split over processes, the collection stores the same data, stops on request, resumes, and refuses cleanly', async () => {
+  const reference = await straight();
+  const out = path.join(tmp, 'processes');
+  const seen: string[] = [];
+  let starts = 0;
+  const first = await collectSacBatched(
+    collectOpts(out, { processes: 2, onStart: () => starts++, onEpisode: (e) => seen.push(`${e.task}:${e.episode}`), shouldStop: () => seen.length >= 3 }),
+  );
+  assert.equal(first.stopped, true);
+  assert.equal(starts, 1);
+  assert.ok(first.results.every((x) => x.stopped && x.episodes >= 1 && x.episodes < 3), JSON.stringify(first.results));
+  const progress: Map<string, number>[] = [];
+  const r = await collectSacBatched(collectOpts(out, { processes: 3, resume: true, onProgress: (m) => progress.push(m), onEpisode: (e) => seen.push(`${e.task}:${e.episode}`) }));
+  assert.equal(r.stopped, false);
+  assert.deepEqual(r.results.map((x) => [x.task, x.episodes, x.transitions, x.skipped]), TASKS.map((t) => [t, 3, 300, false]));
+  assert.deepEqual([...new Set(seen)].sort(), [0, 1, 2].flatMap((e) => TASKS.map((t) => `${t}:${e}`)).sort(), 'every task reports every episode');
+  assert.deepEqual(progress.at(-1), new Map(TASKS.map((t) => [t, 300])));
+  assertSameDatasets(out, reference);
+  assertSameAgents(out, reference, 'odd');
+
+  // One group's task holds an unfinished collection (no --resume): the run is refused, and the other
+  // group leaves nothing behind (it has trained nothing yet).
+  const refused = path.join(tmp, 'processes-refused');
+  let n = 0;
+  await collectSacBatched(collectOpts(refused, { tasks: [TASKS[2]!], onEpisode: () => n++, shouldStop: () => n >= 1 }));
+  await assert.rejects(collectSacBatched(collectOpts(refused, { processes: 2 })), /cartpole-balance.*holds an unfinished collection \(pass --resume/);
+  for (const t of TASKS.slice(0, 2)) assert.equal(fs.existsSync(partialDir(refused, t)), false, `${t}: nothing left behind`);
+  assert.equal(fs.existsSync(partialDir(refused, TASKS[2]!)), true);
+  // Options are checked once, before any process starts.
+  await assert.rejects(collectSacBatched(collectOpts(path.join(tmp, 'x'), { processes: 2, tasks: ['cartpole-swingup', 'cartpole-swingdown'] })), /unknown task 'cartpole-swingdown'/);
+  await assert.rejects(collectSacBatched(collectOpts(path.join(tmp, 'x'), { processes: 0 })), /processes must be an integer >= 1/);
+  // A failure in the caller's callback ends every process; the outputs resume to the same data.
+  const crashed = path.join(tmp, 'processes-crashed');
+  await assert.rejects(
+    collectSacBatched(
+      collectOpts(crashed, {
+        processes: 2,
+        onEpisode: (e) => {
+          if (e.episode === 1) throw new Error('simulated crash');
+        },
+      }),
+    ),
+    /simulated crash/,
+  );
+  await collectSacBatched(collectOpts(crashed, { resume: true, processes: 2 }));
+  assertSameDatasets(crashed, reference);
+});
+
 test('interrupted between episodes, or between two tasks committing one, the collection resumes to the same data', async () => {
   const reference = await straight();
   // A stop request between episodes.
@@ -235,12 +289,18 @@ test('the CLI run killed with SIGKILL at several moments resumes to the uninterr
     }
   }, 0);
   // Few commits per run, so that on an idle machine too each run is still going when it is killed.
-  const kills = [{ after: 0, delay: 400 }, { after: 1, delay: 0 }, { after: 2, delay: 60 }, { after: 2, delay: 20 }];
+  // Runs in one process and split over two (whose children must end with the killed command) alternate.
+  const kills = [
+    { after: 0, delay: 400, processes: 2 },
+    { after: 1, delay: 0, processes: 1 },
+    { after: 2, delay: 60, processes: 2 },
+    { after: 2, delay: 20, processes: 1 },
+  ];
   let resume = false;
   let logs = '';
   let killed = 0;
   for (const k of kills) {
-    const child = spawn(process.execPath, l2mArgs(out, resume ? ['--resume'] : []), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, l2mArgs(out, [...(resume ? ['--resume'] : []), '--processes', String(k.processes)]), { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += String(d)));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -260,7 +320,7 @@ test('the CLI run killed with SIGKILL at several moments resumes to the uninterr
   }
   assert.ok(killed >= 3, `only ${killed} of ${kills.length} runs were killed before finishing`);
   const last = await promisify(execFile)(process.execPath, l2mArgs(out, ['--resume']));
-  assert.match(last.stdout, /collected 3\/3 tasks \(SAC, 3 episodes each, trained as one batch\)/);
+  assert.match(last.stdout, /collected 3\/3 tasks \(SAC, 3 episodes each, trained as (one batch|\d batches in \d processes)\)/);
   for (const t of TASKS) assert.match(last.stderr, new RegExp(`${t}: (done|already complete), 3 episodes, 300 transitions`));
   assert.match(logs + last.stderr, /episode \d\/3 \([\d.]+ s\): cartpole-swingup [-\d.]+, pendulum-swingup [-\d.]+, cartpole-balance [-\d.]+/, 'progress of every task');
   assertSameDatasets(out, await straight());

@@ -55,6 +55,7 @@ function collectCommand(): Command {
     .option('--after-success <what>', `what a scripted expert does once the task reports success: ${AFTER_SUCCESS.join(' or ')} (hold: brake the hand and keep the gripper while the last step succeeded; continue: the expert acts throughout, as before)`, 'hold')
     .option('--seed <n>', 'run seed (episode seeds derive from it, the task and the episode index)', integer(0), 0)
     .option('--workers <n>', 'parallel worker processes (default: min(tasks, CPU cores)); --policy sac: environment worker threads (0: none)', integer(0))
+    .option('--processes <n>', '--policy sac: processes to train the tasks in, each one batch of its share of the tasks with its share of the cores (default: min(tasks, CPU cores))', integer(1))
     .option('--sac-config <json|file>', '--policy sac: SAC hyper-parameters to override, e.g. \'{"hidden":[1024,1024],"batchSize":1024,"actorLr":1e-4}\' (src/rl/README.md)')
     .option('--max-steps <n>', 'steps per episode (default: the task\'s, 200 Meta-World, 1000 DMControl)', integer(1))
     .option('--resume', 'continue an interrupted collection with the same settings')
@@ -72,6 +73,7 @@ function collectCommand(): Command {
       if (o.policy === 'sac') return collectSac(tasks, o);
       if (o.steps !== undefined) throw new Error('--steps needs --policy sac (fixed-length episodes); give --episodes');
       if (o.sacConfig !== undefined) throw new Error('--sac-config needs --policy sac');
+      if (o.processes !== undefined) throw new Error('--processes needs --policy sac (the other policies run --workers processes)');
       if (o.episodes === undefined) throw new Error("required option '--episodes <n>' not specified");
       if (o.workers === 0) throw new Error('--workers must be at least 1 (worker processes)');
       const workers = Math.max(1, Math.min(o.workers ?? os.availableParallelism(), tasks.length));
@@ -142,7 +144,8 @@ function collectCommand(): Command {
 }
 
 /**
- * `--policy sac`: every task's SAC agent trained in this process as one batch (src/rl/sac-batched-collect.ts),
+ * `--policy sac`: the tasks' SAC agents trained as one batch per process (src/rl/sac-batched-collect.ts; by
+ * default one process per core, each with its share of the tasks: src/rl/sac-processes.ts),
  * a progress bar per task (steps, episode, last return), resumable after a kill at any point.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -173,6 +176,7 @@ async function collectSac(tasks: string[], o: Record<string, any>): Promise<void
   const episodesDone = new Map<string, number>();
   const t0 = Date.now();
   let lastLine = 0;
+  const processes = Math.max(1, Math.min(o.processes ?? os.availableParallelism(), tasks.length));
   const r = await collectSacBatched({
     tasks,
     out: o.out,
@@ -184,6 +188,7 @@ async function collectSac(tasks: string[], o: Record<string, any>): Promise<void
     force: o.force,
     maxEpisodeSteps: o.maxSteps,
     workers: o.workers,
+    processes,
     shouldStop: () => stopRequested,
     onEpisode(e) {
       returns.set(e.task, e.return.toFixed(1));
@@ -203,7 +208,7 @@ async function collectSac(tasks: string[], o: Record<string, any>): Promise<void
     },
     onStart(stepsPerTask) {
       if (multibar) for (const t of tasks) bars.set(t, multibar.create(stepsPerTask, 0, { name: t.padEnd(width), episode: '0', ret: '-' }));
-      else console.error(`SAC on ${tasks.length} task(s) as one batch, ${stepsPerTask} steps each -> ${path.resolve(o.out)}`);
+      else console.error(`SAC on ${tasks.length} task(s) ${batches(processes)}, ${stepsPerTask} steps each -> ${path.resolve(o.out)}`);
     },
   });
   multibar?.stop();
@@ -211,13 +216,18 @@ async function collectSac(tasks: string[], o: Record<string, any>): Promise<void
   const secs = (Date.now() - t0) / 1000;
   for (const x of r.results) console.error(`${x.task}: ${x.stopped ? 'stopped at' : x.skipped ? 'already complete,' : 'done,'} ${x.episodes} episodes, ${x.transitions} transitions -> ${x.path}`);
   const finished = r.results.filter((x) => !x.stopped);
-  console.log(`collected ${finished.length}/${tasks.length} tasks (SAC, ${r.episodes} episodes each, trained as one batch) in ${secs.toFixed(1)} s into ${path.resolve(o.out)}`);
+  console.log(`collected ${finished.length}/${tasks.length} tasks (SAC, ${r.episodes} episodes each, trained ${batches(processes)}) in ${secs.toFixed(1)} s into ${path.resolve(o.out)}`);
   const done = finished.map((x) => x.path).filter((p) => p.endsWith('.npz'));
   if (done.length) console.log(formatStats(done.flatMap((p) => statsOf(p))));
   if (r.stopped) {
     console.log('interrupted: run the same command with --resume to continue');
     process.exitCode = 130;
   }
+}
+
+/** How the SAC tasks are trained, for the messages. */
+function batches(processes: number): string {
+  return processes === 1 ? 'as one batch' : `as ${processes} batches in ${processes} processes`;
 }
 
 function importCommand(): Command {

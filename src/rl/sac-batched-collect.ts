@@ -54,6 +54,19 @@ export interface SacBatchedCollectOptions {
   progressEvery?: number;
   /** Checked between episodes; true stops the run (resumable with `resume`). */
   shouldStop?(): boolean;
+  /**
+   * Processes to train in (default 1: this one). With more, the tasks are split into that many groups
+   * (`sac-processes.ts`), each trained as one batch in a child process with its share of the cores;
+   * the per-task results are the same (they do not depend on which tasks share a batch).
+   */
+  processes?: number;
+  /**
+   * Called once every task's output is open, before any training. Resolving false closes the outputs
+   * again (removing those this run created) and returns without training (`stopped`). For the process split.
+   */
+  beforeTraining?(): Promise<boolean>;
+  /** Called after every environment step (and its update) of the batch. For the process split. */
+  onStep?(): void;
 }
 
 export interface SacBatchedCollectResult {
@@ -78,8 +91,21 @@ function positiveInt(name: string, v: number, min = 1): number {
   return v;
 }
 
-/** Collects the SAC replay-buffer datasets of `tasks`, trained as one batch. */
-export async function collectSacBatched(opts: SacBatchedCollectOptions): Promise<SacBatchedCollectResult> {
+/** What `checkSacCollection` settles before anything is written. */
+export interface SacCollectionPlan {
+  seed: number;
+  config: SacConfig;
+  /** Episodes per task. */
+  episodes: number;
+  /** Steps per episode (every task's). */
+  length: number;
+}
+
+/**
+ * Checks the options of a SAC collection (tasks, episodes or steps, seed, config) and settles the
+ * episode count; throws the user-facing error otherwise. Writes nothing.
+ */
+export async function checkSacCollection(opts: SacBatchedCollectOptions): Promise<SacCollectionPlan> {
   if ((opts.episodes === undefined) === (opts.steps === undefined)) throw new Error('sac collection: give the episodes or the steps per task (one of them)');
   const seed = positiveInt('seed', opts.seed ?? 0, 0);
   if (opts.resume && opts.force) throw new Error('--resume and --force exclude each other');
@@ -88,7 +114,6 @@ export async function collectSacBatched(opts: SacBatchedCollectOptions): Promise
   if (dup) throw new Error(`sac collection: task ${dup} is listed twice`);
   for (const t of opts.tasks) await checkSacTask(t);
   const config = sacConfig(opts.config);
-  const info = sacPolicyInfo(config, seed);
   const lengths = new Map<string, number>();
   for (const task of opts.tasks) {
     const env = await makeEnv(task, { obsLayout: 'flat', maxEpisodeSteps: opts.maxEpisodeSteps });
@@ -105,6 +130,18 @@ export async function collectSacBatched(opts: SacBatchedCollectOptions): Promise
     if (steps % length !== 0) throw new Error(`sac collection: ${steps} steps is not a whole number of ${length}-step episodes (use a multiple of ${length}, or --episodes)`);
     episodes = steps / length;
   } else episodes = positiveInt('episodes', opts.episodes!);
+  return { seed, config, episodes, length };
+}
+
+/** Collects the SAC replay-buffer datasets of `tasks`, trained as one batch (or one per process: `processes`). */
+export async function collectSacBatched(opts: SacBatchedCollectOptions): Promise<SacBatchedCollectResult> {
+  const processes = positiveInt('processes', opts.processes ?? 1);
+  if (processes > 1 && opts.tasks.length > 1) {
+    const { collectSacInProcesses } = await import('./sac-processes.ts');
+    return collectSacInProcesses(opts, processes);
+  }
+  const { seed, config, episodes, length } = await checkSacCollection(opts);
+  const info = sacPolicyInfo(config, seed);
 
   // Open every task's output (errors before any work; outputs created here are removed on failure).
   const runs: TaskRun[] = [];
@@ -132,6 +169,22 @@ export async function collectSacBatched(opts: SacBatchedCollectOptions): Promise
     throw err;
   }
 
+  if (opts.beforeTraining) {
+    let go: boolean;
+    try {
+      go = await opts.beforeTraining();
+    } catch (err) {
+      for (const r of runs) r.writer.close();
+      throw err;
+    }
+    if (!go) {
+      for (const r of runs) r.writer.close();
+      for (const t of created) fs.rmSync(partialDir(opts.out, t), { recursive: true, force: true });
+      const open = runs.map((r): CollectResult => ({ task: r.task, path: partialDir(opts.out, r.task), episodes: r.writer.episodes, transitions: r.writer.transitions, skipped: false, stopped: true }));
+      const byTask = new Map([...results, ...open].map((r) => [r.task, r]));
+      return { results: opts.tasks.map((t) => byTask.get(t)!), episodes, stopped: true };
+    }
+  }
   opts.onStart?.(episodes * length);
   let stopped = false;
   try {
@@ -272,6 +325,7 @@ async function runRound(
         const updating = due.filter((s) => s !== undefined).length;
         if (updating !== 0 && updating !== T) throw new Error('sac collection: tasks out of lockstep (some due an update, some not)');
         if (updating) torch.tidy(() => void agent!.update(learners.map((l, i) => l.updateInputs(due[i]!))));
+        opts.onStep?.();
         if (ended !== 0 && ended !== T) {
           throw new Error(`sac collection: some tasks' episodes ended at step ${n} and others did not; batched tasks need episodes of one fixed length (DMControl's)`);
         }
