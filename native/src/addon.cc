@@ -45,9 +45,12 @@ void addFunction(Napi::Env env, Napi::Object exports, const char* name, NativeFn
                         name));
 }
 
-// Tensors live in a slot table; a handle is an External (without an N-API finalizer, which Node 20
-// would defer to the event loop and pile up in synchronous loops) whose pointer value packs the
-// slot index and a generation, so a stale handle is detected instead of reaching another tensor.
+// Tensors live in a slot table; a handle is a BigInt that packs the slot index and a generation, so a
+// stale handle is detected instead of reaching another tensor. Not an External: Node 20 gives every
+// External a malloc'd wrapper with a weak handle (even without a finalizer), freed only by garbage
+// collection, so each op's handle held a small block of the malloc heap until the next GC, in between
+// the tensors' memory, and fragmented it (decoding grew the heap by 100-300 MB; see docs/performance.md).
+// A BigInt lives in the JS heap alone, and nothing else is a BigInt here (scalars are numbers or booleans).
 namespace {
 struct Slot {
   Tensor tensor;
@@ -56,12 +59,14 @@ struct Slot {
 std::vector<Slot> slots;
 std::vector<uint32_t> freeSlots;
 
-uintptr_t pack(uint32_t index, uint32_t generation) {
-  return (static_cast<uintptr_t>(generation) << 32) | index;
+uint64_t pack(uint32_t index, uint32_t generation) {
+  return (static_cast<uint64_t>(generation) << 32) | index;
 }
 
 Slot* slotOf(const Napi::Value& v) {
-  uintptr_t packed = reinterpret_cast<uintptr_t>(v.As<Napi::External<void>>().Data());
+  bool lossless = false;
+  uint64_t packed = v.As<Napi::BigInt>().Uint64Value(&lossless);
+  if (!lossless) return nullptr;
   uint32_t index = static_cast<uint32_t>(packed & 0xffffffffu);
   uint32_t generation = static_cast<uint32_t>(packed >> 32);
   if (index >= slots.size() || slots[index].generation != generation || !slots[index].tensor.defined()) return nullptr;
@@ -82,7 +87,7 @@ Napi::Value wrap(Napi::Env env, Tensor t) {
   Slot& slot = slots[index];
   slot.tensor = std::move(t);
   ++liveTensors;
-  return Napi::External<void>::New(env, reinterpret_cast<void*>(pack(index, slot.generation)));
+  return Napi::BigInt::New(env, pack(index, slot.generation));
 }
 
 Napi::Value wrapList(Napi::Env env, const std::vector<Tensor>& ts) {
@@ -91,11 +96,11 @@ Napi::Value wrapList(Napi::Env env, const std::vector<Tensor>& ts) {
   return arr;
 }
 
-bool isTensor(const Napi::Value& v) { return v.IsExternal(); }
+bool isTensor(const Napi::Value& v) { return v.IsBigInt(); }
 
 Tensor& tensorArg(const Info& info, size_t i) {
   Napi::Value v = info[i];
-  if (!v.IsExternal()) throw std::invalid_argument("argument " + std::to_string(i) + " must be a tensor");
+  if (!isTensor(v)) throw std::invalid_argument("argument " + std::to_string(i) + " must be a tensor");
   Slot* slot = slotOf(v);
   if (slot == nullptr) throw std::invalid_argument("tensor used after dispose()");
   return slot->tensor;
@@ -113,7 +118,7 @@ std::vector<Tensor> tensorListArg(const Info& info, size_t i) {
   out.reserve(arr.Length());
   for (uint32_t k = 0; k < arr.Length(); ++k) {
     Napi::Value v = arr.Get(k);
-    if (!v.IsExternal()) throw std::invalid_argument("element " + std::to_string(k) + " is not a tensor");
+    if (!isTensor(v)) throw std::invalid_argument("element " + std::to_string(k) + " is not a tensor");
     Slot* slot = slotOf(v);
     if (slot == nullptr) throw std::invalid_argument("tensor used after dispose()");
     out.push_back(slot->tensor);
@@ -201,7 +206,7 @@ at::TensorOptions optionsArg(const Info& info, size_t i) {
 // Frees a handle's slot; disposing twice (or a stale handle) does nothing.
 L2M_FN(dispose) {
   Napi::Value v = info[0];
-  if (!v.IsExternal()) throw std::invalid_argument("dispose(): not a tensor handle");
+  if (!isTensor(v)) throw std::invalid_argument("dispose(): not a tensor handle");
   Slot* slot = slotOf(v);
   if (slot != nullptr) {
     slot->tensor = Tensor();
@@ -446,6 +451,15 @@ L2M_FN(tuneMalloc) {
   return Napi::Boolean::New(info.Env(), false);
 #endif
 }
+// Gives the free memory of every malloc arena back to the system (glibc's malloc_trim(0): the free pages
+// inside each arena and the main heap's top), whatever tuneMalloc's trim threshold. True when some was released.
+L2M_FN(trimMalloc) {
+#ifdef __GLIBC__
+  return Napi::Boolean::New(info.Env(), malloc_trim(0) == 1);
+#else
+  return Napi::Boolean::New(info.Env(), false);
+#endif
+}
 L2M_FN(cudaAvailable) { return Napi::Boolean::New(info.Env(), at::hasCUDA() && at::getNumGPUs() > 0); }
 L2M_FN(cudaDeviceCount) { return Napi::Number::New(info.Env(), static_cast<double>(at::hasCUDA() ? at::getNumGPUs() : 0)); }
 L2M_FN(synchronize) {
@@ -501,6 +515,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
   L2M_ADD(getBlasThreads);
   L2M_ADD(blasInfo);
   L2M_ADD(tuneMalloc);
+  L2M_ADD(trimMalloc);
   L2M_ADD(cudaAvailable);
   L2M_ADD(cudaDeviceCount);
   L2M_ADD(synchronize);

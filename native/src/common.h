@@ -1,5 +1,5 @@
 // Shared helpers of the l2m libtorch addon: tensor handles, argument conversion, error translation.
-// A tensor handle is a Napi::External naming a slot of the addon's tensor table (see addon.cc);
+// A tensor handle is a BigInt naming a slot of the addon's tensor table (see addon.cc);
 // dispose() frees the slot. The TypeScript layer (src/torch) is the only caller and owns all design
 // decisions, including a FinalizationRegistry fallback for tensors never disposed.
 #pragma once

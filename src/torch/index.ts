@@ -33,6 +33,7 @@ export { cat, stack, where, maximum, minimum, matmul, bmm, outer, einsum, pow, m
 export { noGrad, enableGrad, inferenceMode, outsideInferenceMode, isGradEnabled, setGradEnabled, grad, clipGradNorm_ } from './autograd.ts';
 export { manualSeed } from './random.ts';
 export { setNumThreads, getNumThreads, setBlasThreads, getBlasThreads } from './threads.ts';
+export { trimMalloc } from './memory.ts';
 export { blasInfo, type BlasInfo } from './blas.ts';
 export { cuda, defaultDevice, libtorchVersion } from './device.ts';
 export * as F from './functional.ts';
