@@ -43,16 +43,33 @@ export class EnvBatch {
 
   static async create(spec: BatchSpec): Promise<EnvBatch> {
     if (spec.tasks.length !== spec.seeds.length) throw new Error(`EnvBatch: ${spec.tasks.length} tasks but ${spec.seeds.length} seeds`);
-    const envs: Env[] = [];
+    const n = spec.tasks.length;
+    const envs: (Env | undefined)[] = new Array<Env | undefined>(n);
+    // The first env of each task is made first, so that every scene compiles before any env of the
+    // batch allocates its MjData: the compiler's freed scratch memory (about 60 MB, kept by the wasm
+    // memory) is then reused by the next scene's compilation instead of lying under the envs' data,
+    // which saves about 20 MB of wasm memory per thread for 4 scenes. Each env depends only on its task
+    // and seed, not on the order the envs are made in.
+    const seen = new Set<string>();
+    const firsts: number[] = [];
+    const rest: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (seen.has(spec.tasks[i])) rest.push(i);
+      else {
+        seen.add(spec.tasks[i]);
+        firsts.push(i);
+      }
+    }
     try {
-      for (let i = 0; i < spec.tasks.length; i++) envs.push(await makeEnv(spec.tasks[i], { maxEpisodeSteps: spec.maxEpisodeSteps, seed: spec.seeds[i], obsLayout: spec.obsLayout }));
+      for (const i of [...firsts, ...rest]) envs[i] = await makeEnv(spec.tasks[i], { maxEpisodeSteps: spec.maxEpisodeSteps, seed: spec.seeds[i], obsLayout: spec.obsLayout });
     } catch (err) {
-      for (const e of envs) e.close();
+      for (const e of envs) e?.close();
       throw err;
     }
-    const obsDim = Math.max(0, ...envs.map((e) => e.observationSpace.shape[0]));
-    const actDim = Math.max(0, ...envs.map((e) => e.actionSpace.shape[0]));
-    return new EnvBatch(envs, obsDim, actDim, [...spec.seeds]);
+    const made = envs as Env[];
+    const obsDim = Math.max(0, ...made.map((e) => e.observationSpace.shape[0]));
+    const actDim = Math.max(0, ...made.map((e) => e.actionSpace.shape[0]));
+    return new EnvBatch(made, obsDim, actDim, [...spec.seeds]);
   }
 
   shape(): BatchShape {

@@ -24,6 +24,11 @@ export class EpisodeContext {
   private readonly rtg: Float32Array;
   private readonly rewards: Float32Array;
   private readonly timesteps: Int32Array;
+  /**
+   * The windows `toInputs` lays out, reused by every call: the tensors are copies, and arrays made per
+   * step would each hold their memory until garbage collection, in between the decode's tensors.
+   */
+  private readonly scratch: { states: Float32Array; tokens: Int32Array; rtg: Float32Array; rewards: Float32Array; timesteps: Int32Array; mask: Uint8Array };
 
   constructor(
     readonly shape: ContextShape,
@@ -36,6 +41,7 @@ export class EpisodeContext {
     this.rtg = new Float32Array(n * K);
     this.rewards = new Float32Array(n * K);
     this.timesteps = new Int32Array(n * K);
+    this.scratch = { states: new Float32Array(n * K * stateDim), tokens: new Int32Array(n * K * maxActDim), rtg: new Float32Array(n * K), rewards: new Float32Array(n * K), timesteps: new Int32Array(n * K), mask: new Uint8Array(n * K) };
   }
 
   /** Starts the window of env i at its current step: obs (any width up to stateDim, zero-padded), return-to-go, timestep. */
@@ -75,12 +81,13 @@ export class EpisodeContext {
   /** The windows as model inputs, left-padded to K (padded timesteps: zeros, timestep 0, padding token). */
   toInputs(transformStates?: (states: Float32Array, realRows: Uint8Array) => void): DTInputs {
     const { numEnvs: n, contextLength: K, stateDim, maxActDim } = this.shape;
-    const states = new Float32Array(n * K * stateDim);
-    const tokens = new Int32Array(n * K * maxActDim).fill(this.tokenizer.padToken);
-    const rtg = new Float32Array(n * K);
-    const rewards = new Float32Array(n * K);
-    const timesteps = new Int32Array(n * K);
-    const mask = new Uint8Array(n * K);
+    const { states, tokens, rtg, rewards, timesteps, mask } = this.scratch;
+    states.fill(0);
+    tokens.fill(this.tokenizer.padToken);
+    rtg.fill(0);
+    rewards.fill(0);
+    timesteps.fill(0);
+    mask.fill(0);
     for (let i = 0; i < n; i++) {
       const len = this.length[i]!;
       const pad = K - len;

@@ -1,10 +1,11 @@
 /** SVG plots of a run (Vega-Lite specs rendered headless by Vega): the loss curve and per-task scores. */
-import * as vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
-import { compile } from 'vega-lite';
 import type { EvalReport } from './evaluate.ts';
 
 async function render(spec: TopLevelSpec): Promise<string> {
+  // Vega and Vega-Lite load on the first plot: imported with the module, they added about 30 MB to
+  // every l2m command that imports this one (eval included) and never plots.
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
