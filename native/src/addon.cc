@@ -1,5 +1,6 @@
 // Module entry: handles, creation and export, autograd switches, seeding, threads, devices.
 #include "common.h"
+#include "profiler.h"
 
 #include <ATen/Parallel.h>
 #include <c10/core/GradMode.h>
@@ -29,10 +30,15 @@ static std::string cleanMessage(const char* what) {
 }
 
 void addFunction(Napi::Env env, Napi::Object exports, const char* name, NativeFn fn) {
+  size_t id = profiler::registerCall(name);
   exports.Set(name, Napi::Function::New(
                         env,
-                        [fn](const Info& info) -> Napi::Value {
+                        [fn, id](const Info& info) -> Napi::Value {
                           try {
+                            if (profiler::activeHere()) {
+                              profiler::CallScope timed(id);
+                              return fn(info);
+                            }
                             return fn(info);
                           } catch (const Napi::Error&) {
                             throw;
@@ -521,6 +527,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
   L2M_ADD(synchronize);
   L2M_ADD(version);
   registerOps(env, exports);
+  profiler::registerFunctions(env, exports);
   return exports;
 }
 

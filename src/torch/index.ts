@@ -43,3 +43,4 @@ export { saveSafetensors, loadSafetensors, type LoadedSafetensors } from './safe
 export { saveCheckpoint, saveCheckpointAtomic, completeCheckpointDir, loadCheckpoint, CHECKPOINT_FILES, type SaveCheckpointOptions, type LoadCheckpointOptions } from './checkpoint.ts';
 export { writeFileAtomic } from './atomic-write.ts';
 export * as testing from './testing.ts';
+export * as profiler from './profiler.ts';
