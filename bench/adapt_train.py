@@ -15,7 +15,7 @@ import adapt_lora  # noqa: E402
 cfg, batch, steps, threads = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 torch.set_num_threads(threads)
 torch.manual_seed(0)
-model = AdaptDT(cfg)
+model = AdaptDT(cfg, dropout=cfg["dropout"])  # the same dropout as the l2m side: same work
 for p in model.parameters():
     p.requires_grad_(False)
 adapt_lora.inject(model, {"rank": 8, "alpha": 16, "q": True, "k": False, "v": True, "ffn": True, "layers": "all"})

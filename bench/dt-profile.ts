@@ -8,7 +8,7 @@
  *
  * Rounds alternate an unprofiled and a profiled update (and acting step) in one process; times are per
  * CPU second of this thread (wall-clock rows are scaled by the profile's CPU / wall ratio), so they hold
- * on a busy machine. --python profiles the same update in PyTorch (bench/dt_profile.py, no dropout) and
+ * on a busy machine. --python profiles the same update in PyTorch (bench/dt_profile.py, with the same dropout) and
  * classifies its events the same way.
  */
 import { spawnSync } from 'node:child_process';

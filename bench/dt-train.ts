@@ -1,9 +1,11 @@
 /**
  * Decision Transformer training throughput: samples (context windows) per second for one update
- * (forward, backward, clipping, AdamW) in l2m and in Python PyTorch with the same model, batch and
- * threads, side by side, plus the ratio.
+ * (forward, backward, clipping, AdamW) in l2m and in Python PyTorch with the same model (dropout
+ * included: the PyTorch model draws it at the same places), batch and threads, in alternating rounds
+ * (l2m, then PyTorch, `--rounds` times), so that a change in the machine's load hits both sides; prints
+ * each side's median round and the ratio.
  *
- *   npx tsx bench/dt-train.ts [--size small|paper] [--batch 64] [--steps 10]
+ *   npx tsx bench/dt-train.ts [--size small|paper] [--batch 64] [--steps 10] [--rounds 3] [--dropout p]
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -14,15 +16,26 @@ import { DecisionTransformer, PAPER_CONFIG, type DTConfig } from '../src/model/d
 import { adamwGroups } from '../src/train/optimizer.ts';
 import { printBlasCore } from './blas-core.ts';
 
-const { values: args } = parseArgs({ options: { size: { type: 'string', default: 'small' }, batch: { type: 'string', default: '64' }, steps: { type: 'string', default: '10' } } });
-const cfg: DTConfig = args.size === 'paper' ? PAPER_CONFIG : { ...PAPER_CONFIG, nLayer: 3, nHead: 4, dModel: 128, dInner: 512 };
+const { values: args } = parseArgs({
+  options: {
+    size: { type: 'string', default: 'small' },
+    batch: { type: 'string', default: '64' },
+    steps: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    dropout: { type: 'string' },
+  },
+});
+const base: DTConfig = args.size === 'paper' ? PAPER_CONFIG : { ...PAPER_CONFIG, nLayer: 3, nHead: 4, dModel: 128, dInner: 512 };
+const cfg: DTConfig = args.dropout === undefined ? base : { ...base, dropout: Number(args.dropout) };
 const B = Number(args.batch);
 const steps = Number(args.steps);
+const rounds = Number(args.rounds);
 const K = cfg.contextLength;
 const A = cfg.maxActDim;
 
 torch.manualSeed(0);
 const model = new DecisionTransformer(cfg);
+model.train();
 const opt = new torch.optim.AdamW(adamwGroups(model, 0.01), { lr: 1e-4 });
 const x = {
   states: torch.randn([B, K, cfg.stateDim]),
@@ -33,26 +46,47 @@ const x = {
   attentionMask: torch.ones([B, K], { dtype: 'bool' }),
 };
 const mask = torch.ones([B, K, A], { dtype: 'int64' });
-const times: number[] = [];
-for (let i = 0; i < steps + 3; i++) {
-  const t = performance.now();
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+const update = (): void => {
   torch.tidy(() => model.loss(x, mask).backward());
   torch.clipGradNorm_(model.parameters(), 0.25);
   opt.step();
   model.zeroGrad();
-  if (i >= 3) times.push((performance.now() - t) / 1000);
+};
+for (let i = 0; i < 3; i++) update();
+/** Seconds per update: the median of one round of `steps` updates. */
+function oursRound(): number {
+  const t: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const s = performance.now();
+    update();
+    t.push((performance.now() - s) / 1000);
+  }
+  return median(t);
 }
-times.sort((a, b) => a - b);
-const ours = times[times.length >> 1]!;
 
 const python = torch.testing.findTorchPython();
 const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'dt_train.py');
-const r = spawnSync(python, [script, JSON.stringify(cfg), String(B), String(steps), String(torch.getNumThreads())], { encoding: 'utf8' });
-if (r.status !== 0) throw new Error(`PyTorch run failed: ${r.stderr}`);
-const theirs = (JSON.parse(r.stdout) as { seconds_per_update: number }).seconds_per_update;
+/** The same round in PyTorch (its own 3 warm-up updates first, then the median of `steps`). */
+function pytorchRound(): number {
+  const r = spawnSync(python, [script, JSON.stringify(cfg), String(B), String(steps), String(torch.getNumThreads())], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`PyTorch run failed: ${r.stderr}`);
+  return (JSON.parse(r.stdout) as { seconds_per_update: number }).seconds_per_update;
+}
+
+const ours: number[] = [];
+const theirs: number[] = [];
+for (let r = 0; r < rounds; r++) {
+  ours.push(oursRound());
+  theirs.push(pytorchRound());
+}
 const params = model.parameterSummary().total;
-console.log(`Decision Transformer (${args.size}: ${cfg.nLayer} layers, width ${cfg.dModel}, ${(params / 1e6).toFixed(2)}M params), batch ${B} x ${K} steps (${B * K * (A + 3)} tokens), intra-op threads ${torch.getNumThreads()}`);
+console.log(`Decision Transformer (${args.size}: ${cfg.nLayer} layers, width ${cfg.dModel}, ${(params / 1e6).toFixed(2)}M params, dropout ${cfg.dropout} on both sides), batch ${B} x ${K} steps (${B * K * (A + 3)} tokens), ${rounds} alternating rounds of ${steps} updates, intra-op threads ${torch.getNumThreads()}`);
 printBlasCore({ python });
-console.log(`  l2m     ${(ours * 1000).toFixed(1)} ms/update  ${(B / ours).toFixed(0)} samples/s`);
-console.log(`  PyTorch ${(theirs * 1000).toFixed(1)} ms/update  ${(B / theirs).toFixed(0)} samples/s`);
-console.log(`  ratio (l2m time / PyTorch time): ${(ours / theirs).toFixed(2)}`);
+const ms = (xs: number[]): string => xs.map((t) => (t * 1000).toFixed(1)).join(', ');
+const o = median(ours);
+const p = median(theirs);
+console.log(`  l2m     ${(o * 1000).toFixed(1)} ms/update  ${(B / o).toFixed(0)} samples/s  (rounds: ${ms(ours)})`);
+console.log(`  PyTorch ${(p * 1000).toFixed(1)} ms/update  ${(B / p).toFixed(0)} samples/s  (rounds: ${ms(theirs)})`);
+const perRound = ours.map((t, i) => theirs[i]! / t);
+console.log(`  ratio (PyTorch time / l2m time, > 1: l2m faster): ${(p / o).toFixed(2)} (per round ${Math.min(...perRound).toFixed(2)}-${Math.max(...perRound).toFixed(2)})`);

@@ -1,4 +1,4 @@
-"""PyTorch side of bench/dt-profile.ts: profiles the same update (test/reference/dt_model.py: no dropout,
+"""PyTorch side of bench/dt-profile.ts: profiles the same update (test/reference/dt_model.py, with the l2m side's dropout,
 the scale as a division) with torch.autograd.profiler, phase by phase, and prints its events as
 torch.profiler's rows: self time by (context, name), the context being the outermost event, or for
 backward work "Node <- outermost forward operator" (linked by sequence number). Times are scaled from
@@ -47,7 +47,7 @@ def rows(prof, scale, acc):
 cfg, batch, rounds, threads = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 torch.set_num_threads(threads)
 torch.manual_seed(0)
-model = DT(cfg)
+model = DT(cfg, dropout=cfg["dropout"])  # the same dropout as the l2m side: same work
 opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
 K, A = cfg["contextLength"], cfg["maxActDim"]
 x = [

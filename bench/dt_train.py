@@ -14,7 +14,7 @@ from dt_model import DT  # noqa: E402
 cfg, batch, steps, threads = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 torch.set_num_threads(threads)
 torch.manual_seed(0)
-model = DT(cfg)
+model = DT(cfg, dropout=cfg["dropout"])  # the same dropout as the l2m side: same work
 opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
 K, A = cfg["contextLength"], cfg["maxActDim"]
 x = [

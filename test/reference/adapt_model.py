@@ -17,8 +17,8 @@ from dt_model import DT
 
 
 class AdaptDT(DT):
-    def __init__(self, c):
-        super().__init__(c)
+    def __init__(self, c, dropout=0.0):
+        super().__init__(c, dropout)
         self.modulator = None
         self.current = {}
 
@@ -51,10 +51,11 @@ class AdaptDT(DT):
             P = mod["prompt"].shape[1]
             x = torch.cat([mod["prompt"] + wpe0, x], 1)
             key_padding = torch.cat([torch.zeros(B, P, dtype=torch.bool), key_padding], 1)
+        x = F.dropout(x, self.p, self.training)
         for i, blk in enumerate(self.blocks):
             prefix = (mod.get("prefix") or [None] * len(self.blocks))[i]
             deep = (mod.get("layer_prompts") or [None] * len(self.blocks))[i]
-            x = block_forward(blk, x, key_padding, prefix, deep, H)
+            x = block_forward(blk, x, key_padding, prefix, deep, H, self.p if self.training else 0.0)
         h = self.ln_f(x)[:, P:].reshape(B, K, T, -1)
         return self.action_head(h[:, :, 1 : 1 + A]), mod
 
@@ -65,7 +66,7 @@ class AdaptDT(DT):
         return ce + mod["aux_loss"] if mod.get("aux_loss") is not None else ce
 
 
-def block_forward(blk, x, key_padding, prefix, deep, H):
+def block_forward(blk, x, key_padding, prefix, deep, H, p=0.0):
     """GPT-2 pre-LN block; a layer prefix (k, v) or a deep prompt (turned into k, v by this layer) is prepended to the keys."""
     B, L, D = x.shape
     h = blk.ln_1(x)
@@ -84,10 +85,10 @@ def block_forward(blk, x, key_padding, prefix, deep, H):
     att = (q @ k.transpose(-2, -1)) / math.sqrt(D // H)
     causal = torch.ones(L, L + P, dtype=torch.bool).triu(1 + P)
     mask = causal[None, None] | key_padding[:, None, None, :]
-    att = att.masked_fill(mask, torch.finfo(att.dtype).min).softmax(-1)
+    att = F.dropout(att.masked_fill(mask, torch.finfo(att.dtype).min).softmax(-1), p)
     y = (att @ v).transpose(1, 2).reshape(B, L, D)
-    x = x + blk.attn.c_proj(y)
-    return x + blk.mlp.c_proj(F.gelu(blk.mlp.c_fc(blk.ln_2(x))))
+    x = x + F.dropout(blk.attn.c_proj(y), p)
+    return x + F.dropout(blk.mlp.c_proj(F.gelu(blk.mlp.c_fc(blk.ln_2(x)))), p)
 
 
 def rows_of(model, B):

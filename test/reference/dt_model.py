@@ -9,9 +9,10 @@ import torch.nn.functional as F
 
 
 class Block(nn.Module):
-    def __init__(self, d, n_head, d_inner, eps):
+    def __init__(self, d, n_head, d_inner, eps, p=0.0):
         super().__init__()
         self.n_head = n_head
+        self.p = p
         self.ln_1 = nn.LayerNorm(d, eps=eps)
         self.attn = nn.Module()
         self.attn.c_attn = nn.Linear(d, 3 * d)
@@ -30,14 +31,18 @@ class Block(nn.Module):
         causal = torch.ones(L, L, dtype=torch.bool).triu(1)
         mask = causal[None, None] | key_padding[:, None, None, :]
         att = att.masked_fill(mask, torch.finfo(att.dtype).min).softmax(-1)
+        att = F.dropout(att, self.p, self.training)
         y = (att @ v).transpose(1, 2).reshape(B, L, D)
-        x = x + self.attn.c_proj(y)
-        return x + self.mlp.c_proj(F.gelu(self.mlp.c_fc(self.ln_2(x))))
+        x = x + F.dropout(self.attn.c_proj(y), self.p, self.training)
+        return x + F.dropout(self.mlp.c_proj(F.gelu(self.mlp.c_fc(self.ln_2(x)))), self.p, self.training)
 
 
 class DT(nn.Module):
-    def __init__(self, c):
+    # dropout: GPT-2's placement (embeddings, attention weights, both residual branches); 0 unless asked,
+    # so the parity tests, which compare deterministic passes, never draw from it.
+    def __init__(self, c, dropout=0.0):
         super().__init__()
+        self.p = dropout
         d = c["dModel"]
         self.c = c
         self.embed_timestep = nn.Embedding(c["maxEpisodeLength"], d)
@@ -49,7 +54,7 @@ class DT(nn.Module):
         self.embed_reward = nn.Linear(1, d)
         self.embed_ln = nn.LayerNorm(d, eps=c["layerNormEps"])
         self.wpe = nn.Embedding(c["nPositions"], d)
-        self.blocks = nn.ModuleList([Block(d, c["nHead"], c["dInner"], c["layerNormEps"]) for _ in range(c["nLayer"])])
+        self.blocks = nn.ModuleList([Block(d, c["nHead"], c["dInner"], c["layerNormEps"], dropout) for _ in range(c["nLayer"])])
         self.ln_f = nn.LayerNorm(d, eps=c["layerNormEps"])
         self.action_head = nn.Linear(d, c["actionBins"])
 
@@ -66,6 +71,7 @@ class DT(nn.Module):
         toks.append(self.embed_reward(rewards[..., None]) + time)
         x = torch.stack(toks, dim=2).reshape(B, K * T, -1)  # timestep-major interleaving
         x = self.embed_ln(x) + self.wpe(torch.zeros(B, K * T, dtype=torch.long))
+        x = F.dropout(x, self.p, self.training)
         key_padding = (~attention_mask)[:, :, None].expand(B, K, T).reshape(B, K * T)
         for blk in self.blocks:
             x = blk(x, key_padding)
