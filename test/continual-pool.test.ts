@@ -19,7 +19,7 @@ import { parseContinualConfig, type ContinualConfig } from '../src/train/continu
 import { continual, type ContinualResults, type SelectionLog } from '../src/train/continual.ts';
 import { adaptedModel } from '../src/train/finetune.ts';
 import { writeReport } from '../src/eval/continual-report.ts';
-import { selectionSummary, selectionTaskIds, sumSelections } from '../src/eval/selection.ts';
+import { selectionAgreement, selectionSummary, selectionTaskIds, sumSelections, trainEvalAgreement } from '../src/eval/selection.ts';
 import type { SelectionMatrix, PoolState } from '../src/adapt/pool.ts';
 import { writeSyntheticMetaWorld } from './helpers/synthetic-data.ts';
 
@@ -246,6 +246,7 @@ test('l2m report draws the task x entry heatmap of every pool method; runs witho
   assert.match(markdown, /### Pool selection/);
   assert.match(markdown, /- training: the windows of each task in its own phase: \d of 6 entries used; the most selected, entry \d, takes [\d.]+% of the selections and is the first choice of \d of 2 task\(s\)\./);
   assert.match(markdown, /!\[l2m: pool selection\]\(selection-l2m\.svg\)/);
+  assert.match(markdown, /\| # \| task \| agreement at the end of its phase \| after the last phase \|\n\|---\|---\|---\|---\|\n\| 0 \| hammer-v2 \| [01]\.\d{3} \| [01]\.\d{3} \|/);
   assert.match(markdown, /Retention with the pre-training keys [\d.]+, without them [\d.]+ \(base [\d.]+\)\./);
   assert.match(markdown, /\| ms per update \|/);
   for (const [, img] of markdown.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)) assert.ok(fs.existsSync(path.join(out, img!)), img);
@@ -274,6 +275,20 @@ test('selection helpers and config errors', async () => {
   const b: SelectionMatrix = { entries: 3, tasks: [1, 2], counts: [[0, 0, 2], [0, 5, 0]] };
   assert.deepEqual(sumSelections([a, b]), { entries: 3, tasks: [0, 1, 2], counts: [[4, 0, 0], [3, 1, 2], [0, 5, 0]] });
   assert.deepEqual(selectionSummary(a), { total: 8, used: 2, entries: 3, top: { entry: 0, share: 7 / 8, tasksWithIt: 2 }, perTask: [{ task: 0, entry: 0, share: 1 }, { task: 1, entry: 0, share: 0.75 }] });
+  assert.equal(selectionAgreement([0.5, 0.5, 0], [0, 0.25, 0.75]), 0.25);
+  // task 0 trained on entry 0 and is evaluated there 3 times in 4; task 1 trained on entry 2 (the
+  // penalty's pick) but its evaluation windows pick entry 1: disjoint.
+  const log = {
+    method: 'l2m', pool: 3, pretrainKeys: 0, topK: 1, tasks: ['a', 'b'], names: {},
+    train: [{ phase: 0, task: 'a', update: 10, matrix: { entries: 3, tasks: [0], counts: [[8, 0, 0]] } }, { phase: 1, task: 'b', update: 20, matrix: { entries: 3, tasks: [1], counts: [[0, 0, 8]] } }],
+    eval: [
+      { event: 0, what: 'initial' as const, phase: 0, update: 0, matrix: { entries: 3, tasks: [0, 1], counts: [[0, 4, 0], [0, 4, 0]] } },
+      { event: 1, what: 'end' as const, phase: 0, update: 10, matrix: { entries: 3, tasks: [0, 1], counts: [[3, 1, 0], [0, 4, 0]] } },
+      { event: 2, what: 'end' as const, phase: 1, update: 20, matrix: { entries: 3, tasks: [0, 1], counts: [[2, 2, 0], [0, 3, 1]] } },
+    ],
+    retention: [],
+  };
+  assert.deepEqual(trainEvalAgreement(log), [{ task: 0, endOfPhase: 0.75, final: 0.5 }, { task: 1, endOfPhase: 0.25, final: 0.25 }]);
   assert.deepEqual(selectionTaskIds(['reach-v2', 'push-wall-v2'], { sequence: ['hammer-v2', 'push-wall-v2'] }, false).ids, { 'reach-v2': 2, 'push-wall-v2': 1 });
   assert.deepEqual(selectionTaskIds(['hammer-v2'], { task: 'hammer-v2' }, true).ids, { 'hammer-v2': 0 });
   assert.throws(() => selectionTaskIds(['reach-v2'], { sequence: ['hammer-v2'] }, true), /oracle: it has a block only for the tasks of its sequence \(hammer-v2\), not for reach-v2/);

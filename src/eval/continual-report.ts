@@ -20,7 +20,7 @@ import type { ContinualResults } from '../train/continual.ts';
 import { bootstrapForwardTransferCI, bootstrapMeanCI, normalizedForwardTransfer, parseEvalCsv, type ContinualEvalRow } from './continual-metrics.ts';
 import { averageCurvesSvg, matrixHeatmapSvg, methodBarsSvg, taskCurvesSvg, type CurvePoint, type MethodBar } from './continual-plots.ts';
 import { mean } from './metrics.ts';
-import { readSelectionLog, runSelectionSvg, selectionPanels, summaryLine } from './selection.ts';
+import { readSelectionLog, runSelectionSvg, selectionPanels, summaryLine, trainEvalAgreement } from './selection.ts';
 import type { SelectionLog } from '../train/continual.ts';
 
 export interface RunData {
@@ -173,6 +173,29 @@ const f3 = (x: number | null | undefined): string => (x === null || x === undefi
 const fmtStat = (s: Stat | null): string => (s === null || !Number.isFinite(s.mean) ? '-' : s.ci ? `${f3(s.mean)} [${f3(s.ci[0])}, ${f3(s.ci[1])}]` : f3(s.mean));
 const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
+/** Per task, how much of its evaluation windows fall on the entries it trained (mean over seeds). */
+function agreementTable(logs: readonly SelectionLog[]): string[] {
+  const per = logs.map(trainEvalAgreement);
+  const tasks = logs[0]!.tasks;
+  const mean = (xs: Array<number | null>): number | null => {
+    const v = xs.filter((x): x is number => x !== null);
+    return v.length > 0 ? v.reduce((a, b) => a + b, 0) / v.length : null;
+  };
+  const cell = (x: number | null): string => (x === null ? '-' : f3(x));
+  const rows = tasks.map((t, i) => {
+    const of = (k: 'endOfPhase' | 'final'): number | null => mean(per.map((p) => p.find((a) => a.task === i)?.[k] ?? null));
+    return { t, end: of('endOfPhase'), final: of('final') };
+  });
+  return [
+    'Training selects with the count penalty and evaluation without it, so a task can be evaluated on entries other than those it trained. Agreement: the sum over entries of min(training share, evaluation share) of the task\'s windows (1: evaluated on exactly the entries it trained; 0: never on them).',
+    '',
+    '| # | task | agreement at the end of its phase | after the last phase |',
+    '|---|---|---|---|',
+    ...rows.map((r, i) => `| ${i} | ${r.t} | ${cell(r.end)} | ${cell(r.final)} |`),
+    `| | mean | ${cell(mean(rows.map((r) => r.end)))} | ${cell(mean(rows.map((r) => r.final)))} |`,
+  ];
+}
+
 export function reportMarkdown(groups: readonly GroupSummary[], images: { methods?: string; average?: string; perGroup: Record<string, { curves: string; matrix?: string; selection?: string }> }, notes: readonly string[] = []): string {
   const lines = ['# Continual learning report', ''];
   const seqs = [...new Set(groups.map((g) => g.tasks.join(',')))];
@@ -210,6 +233,7 @@ export function reportMarkdown(groups: readonly GroupSummary[], images: { method
       lines.push('', `### Pool selection${seeds}`, '', 'Which pool entry the windows of each task selected (each row: the shares of that task\'s selections; columns p0, p1, ...: pre-training keys). A column lit for every task is an entry every task picks.', '');
       for (const panel of selectionPanels(logs)) lines.push(`- ${panel.panel}: ${summaryLine(panel.matrix, logs[0]!.pool)}.`);
       if (im?.selection) lines.push('', `![${g.label}: pool selection](${im.selection})`);
+      lines.push('', ...agreementTable(logs));
     }
   }
   const runNotes = [...new Set(groups.flatMap((g) => g.runs.flatMap((r) => r.results.notes ?? [])))];

@@ -72,6 +72,47 @@ export function summaryLine(m: SelectionMatrix, pool: number): string {
   return `${s.used} of ${s.entries} entries used; the most selected, ${name(s.top.entry)}, takes ${(100 * s.top.share).toFixed(1)}% of the selections and is the first choice of ${s.top.tasksWithIt} of ${m.tasks.length} task(s)`;
 }
 
+/** The shares of one task's row in a matrix (null when the task has no row or no selections). */
+function rowShares(m: SelectionMatrix, task: number): number[] | null {
+  const i = m.tasks.indexOf(task);
+  if (i < 0) return null;
+  const row = m.counts[i]!;
+  const s = row.reduce((a, b) => a + b, 0);
+  return s > 0 ? row.map((c) => c / s) : null;
+}
+
+/** Sum over entries of min(a, b): the share of two selection distributions that agrees (1: the same entries, 0: disjoint). */
+export function selectionAgreement(a: readonly number[], b: readonly number[]): number {
+  return a.reduce((acc, x, j) => acc + Math.min(x, b[j] ?? 0), 0);
+}
+
+export interface TaskAgreement {
+  task: number;
+  /** Agreement of the task's training windows (its own phase) with its evaluation windows at the end of that phase. */
+  endOfPhase: number | null;
+  /** The same against the evaluation after the last phase. */
+  final: number | null;
+}
+
+/**
+ * Whether a task is evaluated on the modulators it trained: training selects with the count penalty
+ * and evaluation without it (`l2m-spec.md` section 4), so the two can pick different entries; where
+ * they do, the entries the task trained are never used when it is evaluated.
+ */
+export function trainEvalAgreement(log: SelectionLog): TaskAgreement[] {
+  const finalEval = log.eval.filter((e) => e && e.what === 'end').at(-1);
+  return log.train.filter(Boolean).map((tr) => {
+    const task = tr.phase;
+    const trained = rowShares(tr.matrix, task);
+    const end = log.eval.filter((e) => e && e.what === 'end' && e.phase === task).at(-1);
+    const at = (m: SelectionMatrix | undefined): number | null => {
+      const ev = m ? rowShares(m, task) : null;
+      return trained && ev ? selectionAgreement(trained, ev) : null;
+    };
+    return { task, endOfPhase: at(end?.matrix), final: at(finalEval?.matrix) };
+  });
+}
+
 export function readSelectionLog(runDir: string): SelectionLog | undefined {
   const file = path.join(runDir, 'selection.json');
   if (!fs.existsSync(file)) return undefined;
