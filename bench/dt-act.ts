@@ -1,28 +1,84 @@
 /**
  * Acting speed: environment steps per second of a Decision Transformer driving a batch of Meta-World
- * environments, with the key/value cache vs the original's one full pass per action dimension.
+ * environments, three ways in alternating rounds (so that a change in the machine's load hits all):
+ * the original's one full pass per action dimension, the key/value cache, and the key/value cache with
+ * stepping overlapped with decoding (`EvalOptions.overlap`: two groups of envs pipelined, used only
+ * where the groups decode bit for bit as the whole batch; the bench says how many rounds were). The
+ * order of the ways rotates from round to round. Prints each way's median round (wall clock, and CPU
+ * milliseconds of all threads per env step), the ratios of the medians and the median of each round's
+ * ratios, and the load average before and after.
  *
- *   npx tsx bench/dt-act.ts [--envs 16] [--steps 100] [--task push-v2] [--workers 0]
+ *   npx tsx bench/dt-act.ts [--envs 16] [--steps 100] [--task push-v2] [--size small|paper] [--workers N] [--rounds 3]
+ *
+ * `--workers` defaults to one per core (overlap needs workers; with 0 the envs step in this thread).
  */
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as torch from '../src/torch/index.ts';
 import { DecisionTransformer, PAPER_CONFIG, type DTConfig } from '../src/model/decision-transformer.ts';
-import { evaluate } from '../src/eval/evaluate.ts';
+import { evaluate, type EvalReport } from '../src/eval/evaluate.ts';
+import { VectorEnv } from '../src/envs/vector.ts';
 import { printBlasCore } from './blas-core.ts';
 
-const { values: args } = parseArgs({ options: { envs: { type: 'string', default: '16' }, steps: { type: 'string', default: '100' }, task: { type: 'string', default: 'push-v2' }, size: { type: 'string', default: 'small' }, workers: { type: 'string', default: '0' } } });
+const { values: args } = parseArgs({
+  options: {
+    envs: { type: 'string', default: '16' },
+    steps: { type: 'string', default: '100' },
+    task: { type: 'string', default: 'push-v2' },
+    size: { type: 'string', default: 'small' },
+    workers: { type: 'string' },
+    rounds: { type: 'string', default: '3' },
+  },
+});
+const envs = Number(args.envs);
+const workers = args.workers === undefined ? VectorEnv.defaultWorkers(envs) : Number(args.workers);
+const rounds = Number(args.rounds);
 const cfg: DTConfig = args.size === 'paper' ? PAPER_CONFIG : { ...PAPER_CONFIG, nLayer: 3, nHead: 4, dModel: 128, dInner: 512 };
 torch.manualSeed(0);
 const model = new DecisionTransformer(cfg);
-const run = async (cached: boolean): Promise<number> => {
-  const r = await evaluate(model, { tasks: [args.task!], episodes: Number(args.envs), maxEpisodeSteps: Number(args.steps), workers: Number(args.workers), cached });
-  return r.envSteps / r.seconds;
-};
-await run(true); // warm-up (JIT, allocator)
-const cached = await run(true);
-const full = await run(false);
-console.log(`${args.task} x ${args.envs} envs, ${args.steps} steps, ${args.size} model (${cfg.nLayer} layers, width ${cfg.dModel})`);
+
+const ways = [
+  { name: 'full pass per dimension', cached: false, overlap: false },
+  { name: 'key/value cache', cached: true, overlap: false },
+  { name: 'key/value cache + overlap', cached: true, overlap: true },
+] as const;
+const run = (w: (typeof ways)[number]): Promise<EvalReport> => evaluate(model, { tasks: [args.task!], episodes: envs, maxEpisodeSteps: Number(args.steps), workers, cached: w.cached, overlap: w.overlap });
+const load = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+
+console.log(`${args.task} x ${envs} envs, ${args.steps} steps, ${workers} worker thread(s), ${args.size} model (${cfg.nLayer} layers, width ${cfg.dModel}), ${rounds} rounds`);
 printBlasCore();
-console.log(`  key/value cache          ${cached.toFixed(0)} env steps/s`);
-console.log(`  full pass per dimension  ${full.toFixed(0)} env steps/s`);
-console.log(`  speed-up: ${(cached / full).toFixed(2)}x`);
+const loadBefore = load();
+await run(ways[1]); // warm-up (JIT, allocator)
+const rates: number[][] = ways.map(() => []);
+const cpu: number[][] = ways.map(() => []);
+const pipelined: string[] = [];
+let reference: string | undefined;
+for (let r = 0; r < rounds; r++) {
+  for (let j = 0; j < ways.length; j++) {
+    const k = (j + r) % ways.length;
+    const w = ways[k]!;
+    const before = process.cpuUsage();
+    const rep = await run(w);
+    const used = process.cpuUsage(before);
+    rates[k]!.push(rep.envSteps / rep.seconds);
+    cpu[k]!.push((used.user + used.system) / 1000 / rep.envSteps);
+    if (rep.overlap) pipelined.push(`${rep.overlap.overlapped}/${rep.overlap.rounds}`);
+    const outcome = JSON.stringify(rep.tasks);
+    if (w.cached) {
+      reference ??= outcome;
+      if (outcome !== reference) throw new Error(`dt-act: '${w.name}' gave other returns than the key/value cache without overlap`);
+    }
+  }
+}
+const median = (a: number[]): number => [...a].sort((x, y) => x - y)[a.length >> 1]!;
+const [full, cached, overlapped] = rates.map(median) as [number, number, number];
+const perRound = (a: number, b: number): string => median(rates[a]!.map((x, r) => x / rates[b]![r]!)).toFixed(2);
+for (const [k, w] of ways.entries()) {
+  console.log(`  ${w.name.padEnd(27)} ${median(rates[k]!).toFixed(0).padStart(6)} env steps/s (rounds ${rates[k]!.map((x) => x.toFixed(0)).join(', ')}), CPU ${median(cpu[k]!).toFixed(2)} ms per env step`);
+}
+console.log(`  rounds pipelined by overlap: ${pipelined.join(', ')}`);
+console.log(`  ratios of the medians (median of the rounds' ratios):`);
+console.log(`    key/value cache / full pass:           ${(cached / full).toFixed(2)}x (${perRound(1, 0)}x)`);
+console.log(`    key/value cache + overlap / full pass: ${(overlapped / full).toFixed(2)}x (${perRound(2, 0)}x)`);
+console.log(`    overlap / no overlap (both cached):    ${(overlapped / cached).toFixed(2)}x (${perRound(2, 1)}x)`);
+console.log(`  load average (1, 5, 15 min) before: ${loadBefore}, after: ${load()}`);

@@ -12,6 +12,13 @@ export function integer(min: number): (value: string) => number {
 
 export const positiveInt = integer(1);
 
+/** 'on' or 'off', as a boolean. */
+export function onOff(value: string): boolean {
+  if (value === 'on') return true;
+  if (value === 'off') return false;
+  throw new InvalidArgumentError(`expected on or off, got '${value}'`);
+}
+
 /** A finite number >= 0. */
 export function nonNegative(value: string): number {
   const n = Number(value);

@@ -90,10 +90,14 @@ export class EnvBatch {
     return obs;
   }
 
-  /** Steps every env with its row of `actions` (n × actDim); finished episodes reset automatically. */
-  step(actions: Float64Array): BatchStep {
-    const n = this.envs.length;
+  /**
+   * Steps every env with its row of `actions` (n × actDim), or only the envs `rows` (ascending indices,
+   * actions rows.length × actDim, results in that order); finished episodes reset automatically.
+   */
+  step(actions: Float64Array, rows?: readonly number[]): BatchStep {
+    const n = rows ? rows.length : this.envs.length;
     if (actions.length !== n * this.actDim) throw new Error(`VectorEnv.step: expected ${n}×${this.actDim} = ${n * this.actDim} action numbers, got ${actions.length}`);
+    if (rows) assertRows(rows, this.envs.length);
     const out: BatchStep = {
       obs: new Float64Array(n * this.obsDim),
       rewards: new Float64Array(n),
@@ -103,7 +107,7 @@ export class EnvBatch {
       finalObs: new Float64Array(n * this.obsDim),
     };
     for (let i = 0; i < n; i++) {
-      const env = this.envs[i];
+      const env = this.envs[rows ? rows[i]! : i]!;
       const a = actions.subarray(i * this.actDim, i * this.actDim + env.actionSpace.shape[0]);
       const r = env.step(a);
       out.rewards[i] = r.reward;
@@ -122,5 +126,13 @@ export class EnvBatch {
 
   close(): void {
     for (const e of this.envs) e.close();
+  }
+}
+
+/** `rows` must be strictly ascending env indices in [0, n). */
+export function assertRows(rows: readonly number[], n: number): void {
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (!Number.isInteger(r) || r < 0 || r >= n || (i > 0 && r <= rows[i - 1]!)) throw new Error(`VectorEnv.stepRows: rows must be ascending env indices in [0, ${n}), got ${rows.slice(0, 8).join(', ')}${rows.length > 8 ? ', ...' : ''}`);
   }
 }

@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { setAssetDir } from './mujoco.ts';
 import { EnvBatch, type BatchSpec } from './vector-batch.ts';
 
-export type WorkerCommand = { op: 'reset'; seeds?: number[] } | { op: 'step'; actions: Float64Array } | { op: 'close' };
+export type WorkerCommand = { op: 'reset'; seeds?: number[] } | { op: 'step'; actions: Float64Array; rows?: number[] } | { op: 'close' };
 export type WorkerRequest = WorkerCommand & { id: number };
 
 const port = parentPort;
@@ -26,7 +26,7 @@ port.on('message', (msg: WorkerRequest) => {
       const obs = batch.reset(msg.seeds);
       port.postMessage({ id: msg.id, ok: true, value: obs }, [obs.buffer as ArrayBuffer]);
     } else if (msg.op === 'step') {
-      const r = batch.step(msg.actions);
+      const r = batch.step(msg.actions, msg.rows);
       port.postMessage({ id: msg.id, ok: true, value: r }, [r.obs, r.rewards, r.terminated, r.truncated, r.success, r.finalObs].map((a) => a.buffer as ArrayBuffer));
     } else {
       batch.close();

@@ -7,7 +7,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { assetDir, MAX_ENVS_PER_THREAD } from './mujoco.ts';
-import { EnvBatch, type BatchShape, type BatchStep } from './vector-batch.ts';
+import { assertRows, EnvBatch, type BatchShape, type BatchStep } from './vector-batch.ts';
 import type { WorkerCommand } from './vector-worker.ts';
 
 export type { BatchStep } from './vector-batch.ts';
@@ -211,6 +211,57 @@ export class VectorEnv {
       out.success.set(p.success, c.start);
     });
     return out;
+  }
+
+  /**
+   * Steps only the envs `rows` (ascending indices) with a rows.length × actDim action block; results
+   * come in the order of `rows`. The other envs do not move, and with workers the call returns while
+   * they can be stepped by another `stepRows`: each worker runs its requests in order.
+   */
+  async stepRows(rows: readonly number[], actions: Float64Array): Promise<BatchStep> {
+    this.assertOpen();
+    const m = rows.length;
+    if (actions.length !== m * this.actDim) throw new Error(`VectorEnv.stepRows: expected ${m}×${this.actDim} = ${m * this.actDim} action numbers, got ${actions.length}`);
+    assertRows(rows, this.numEnvs);
+    if (this.local) return this.local.step(actions, rows);
+    // Positions in `rows` of each worker's envs.
+    const parts = await Promise.all(
+      this.chunks.map(async (c) => {
+        const at: number[] = [];
+        for (let j = 0; j < m; j++) if (rows[j]! >= c.start && rows[j]! < c.start + c.count) at.push(j);
+        if (at.length === 0) return { at, step: null };
+        const a = new Float64Array(at.length * c.actDim);
+        at.forEach((j, r) => a.set(actions.subarray(j * this.actDim, j * this.actDim + c.actDim), r * c.actDim));
+        const step = await c.request<BatchStep>({ op: 'step', actions: a, rows: at.map((j) => rows[j]! - c.start) }, [a.buffer as ArrayBuffer]);
+        return { at, step };
+      }),
+    );
+    const out: BatchStep = {
+      obs: new Float64Array(m * this.obsDim),
+      rewards: new Float64Array(m),
+      terminated: new Uint8Array(m),
+      truncated: new Uint8Array(m),
+      success: new Float64Array(m),
+      finalObs: new Float64Array(m * this.obsDim),
+    };
+    this.chunks.forEach((c, k) => {
+      const { at, step: p } = parts[k]!;
+      if (!p) return;
+      at.forEach((j, r) => {
+        out.obs.set(p.obs.subarray(r * c.obsDim, (r + 1) * c.obsDim), j * this.obsDim);
+        out.finalObs.set(p.finalObs.subarray(r * c.obsDim, (r + 1) * c.obsDim), j * this.obsDim);
+        out.rewards[j] = p.rewards[r]!;
+        out.terminated[j] = p.terminated[r]!;
+        out.truncated[j] = p.truncated[r]!;
+        out.success[j] = p.success[r]!;
+      });
+    });
+    return out;
+  }
+
+  /** The envs [start, start + count) of each worker thread ([0, numEnvs) for this thread). */
+  get threadRanges(): { start: number; count: number }[] {
+    return this.local ? [{ start: 0, count: this.numEnvs }] : this.chunks.map((c) => ({ start: c.start, count: c.count }));
   }
 
   async close(): Promise<void> {

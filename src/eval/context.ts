@@ -78,25 +78,36 @@ export class EpisodeContext {
     this.length[i] = 0;
   }
 
-  /** The windows as model inputs, left-padded to K (padded timesteps: zeros, timestep 0, padding token). */
-  toInputs(transformStates?: (states: Float32Array, realRows: Uint8Array) => void): DTInputs {
-    const { numEnvs: n, contextLength: K, stateDim, maxActDim } = this.shape;
-    const { states, tokens, rtg, rewards, timesteps, mask } = this.scratch;
+  /**
+   * The windows as model inputs, left-padded to K (padded timesteps: zeros, timestep 0, padding token):
+   * of every env, or of the envs `rows` in that order.
+   */
+  toInputs(transformStates?: (states: Float32Array, realRows: Uint8Array) => void, rows?: readonly number[]): DTInputs {
+    const { numEnvs, contextLength: K, stateDim, maxActDim } = this.shape;
+    const n = rows ? rows.length : numEnvs;
+    const states = this.scratch.states.subarray(0, n * K * stateDim);
+    const tokens = this.scratch.tokens.subarray(0, n * K * maxActDim);
+    const rtg = this.scratch.rtg.subarray(0, n * K);
+    const rewards = this.scratch.rewards.subarray(0, n * K);
+    const timesteps = this.scratch.timesteps.subarray(0, n * K);
+    const mask = this.scratch.mask.subarray(0, n * K);
     states.fill(0);
     tokens.fill(this.tokenizer.padToken);
     rtg.fill(0);
     rewards.fill(0);
     timesteps.fill(0);
     mask.fill(0);
-    for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const i = rows ? rows[j]! : j;
+      if (i < 0 || i >= numEnvs) throw new Error(`EpisodeContext.toInputs: env ${i} out of range [0, ${numEnvs})`);
       const len = this.length[i]!;
       const pad = K - len;
-      states.set(this.states.subarray(i * K * stateDim, (i * K + len) * stateDim), (i * K + pad) * stateDim);
-      tokens.set(this.tokens.subarray(i * K * maxActDim, (i * K + len) * maxActDim), (i * K + pad) * maxActDim);
-      rtg.set(this.rtg.subarray(i * K, i * K + len), i * K + pad);
-      rewards.set(this.rewards.subarray(i * K, i * K + len), i * K + pad);
-      timesteps.set(this.timesteps.subarray(i * K, i * K + len), i * K + pad);
-      mask.fill(1, i * K + pad, (i + 1) * K);
+      states.set(this.states.subarray(i * K * stateDim, (i * K + len) * stateDim), (j * K + pad) * stateDim);
+      tokens.set(this.tokens.subarray(i * K * maxActDim, (i * K + len) * maxActDim), (j * K + pad) * maxActDim);
+      rtg.set(this.rtg.subarray(i * K, i * K + len), j * K + pad);
+      rewards.set(this.rewards.subarray(i * K, i * K + len), j * K + pad);
+      timesteps.set(this.timesteps.subarray(i * K, i * K + len), j * K + pad);
+      mask.fill(1, j * K + pad, (j + 1) * K);
     }
     transformStates?.(states, mask);
     return {

@@ -13,22 +13,24 @@ import type { LayerCache } from './gpt2.ts';
 
 /**
  * Greedy action tokens [B, actDim] for the LAST timestep of each window in `x` (its action tokens and
- * reward are ignored). `cached: false` reproduces the original's act_dim full passes.
+ * reward are ignored). `cached: false` reproduces the original's act_dim full passes. With `logits`,
+ * each dimension's [B, bins] logits are appended to it, in order.
  */
-export function decodeActionTokens(model: DecisionTransformer, x: DTInputs, actDim: number, cached = true): Int32Array {
+export function decodeActionTokens(model: DecisionTransformer, x: DTInputs, actDim: number, cached = true, logits?: Float32Array[]): Int32Array {
   if (actDim < 1 || actDim > model.cfg.maxActDim) throw new Error(`decodeActionTokens: actDim must be in [1, ${model.cfg.maxActDim}], got ${actDim}`);
   if (model.training) throw new Error('decodeActionTokens: put the model in eval mode first (model.eval())');
-  return torch.inferenceMode(() => (cached ? decodeCached(model, x, actDim) : decodeUncached(model, x, actDim)));
+  return torch.inferenceMode(() => (cached ? decodeCached(model, x, actDim, logits) : decodeUncached(model, x, actDim, logits)));
 }
 
-function argmaxTokens(logits: Tensor, out: Int32Array, stride: number, dim: number): void {
+function argmaxTokens(logits: Tensor, out: Int32Array, stride: number, dim: number, trace?: Float32Array[]): void {
   torch.tidy(() => {
+    trace?.push(logits.contiguous().toFloat32Array());
     const toks = logits.argmax(-1).toArray();
     for (let b = 0; b < toks.length; b++) out[b * stride + dim] = toks[b]!;
   });
 }
 
-function decodeUncached(model: DecisionTransformer, x: DTInputs, actDim: number): Int32Array {
+function decodeUncached(model: DecisionTransformer, x: DTInputs, actDim: number, trace?: Float32Array[]): Int32Array {
   const [B, K] = x.states.shape as [number, number];
   const out = new Int32Array(B * actDim);
   const tokens = x.actionTokens.clone();
@@ -37,7 +39,7 @@ function decodeUncached(model: DecisionTransformer, x: DTInputs, actDim: number)
       torch.tidy(() => {
         const logits = model.forward({ ...x, actionTokens: tokens }); // [B, K, A, bins]
         const last = logits.select(1, K - 1).select(1, i); // [B, bins]
-        argmaxTokens(last, out, actDim, i);
+        argmaxTokens(last, out, actDim, i, trace);
         const col = torch.tensor(Int32Array.from({ length: B }, (_, b) => out[b * actDim + i]!), { dtype: 'int64' });
         tokens.select(1, K - 1).select(1, i).copy_(col);
       });
@@ -48,7 +50,7 @@ function decodeUncached(model: DecisionTransformer, x: DTInputs, actDim: number)
   return out;
 }
 
-function decodeCached(model: DecisionTransformer, x: DTInputs, actDim: number): Int32Array {
+function decodeCached(model: DecisionTransformer, x: DTInputs, actDim: number, trace?: Float32Array[]): Int32Array {
   const [B, K] = x.states.shape as [number, number];
   const T = model.tokensPerStep;
   const out = new Int32Array(B * actDim);
@@ -64,7 +66,7 @@ function decodeCached(model: DecisionTransformer, x: DTInputs, actDim: number): 
       const window = model.withPrompt(tokens.narrow(1, 0, prefixLen).add(model.positionBias()), model.keyPaddingMask(x.attentionMask).narrow(1, 0, prefixLen), mod);
       let padMask = window.padMask;
       const h = model.transform(window.embedded, padMask, caches, mod);
-      argmaxTokens(model.action_head.forward(h.select(1, h.size(1) - 1)), out, actDim, 0);
+      argmaxTokens(model.action_head.forward(h.select(1, h.size(1) - 1)), out, actDim, 0, trace);
       // Then one token per decoded dimension: a^i (at the last timestep) predicts a^(i+1).
       const lastTime = x.timesteps.select(1, K - 1); // [B]
       const realKey = torch.zeros([B, 1], { dtype: 'bool' });
@@ -73,7 +75,7 @@ function decodeCached(model: DecisionTransformer, x: DTInputs, actDim: number): 
         const e = model.embedActionToken(prev, i - 1, lastTime); // [B, 1, d]
         padMask = torch.cat([padMask, realKey], 1);
         const hi = model.transform(e, padMask, caches, mod);
-        argmaxTokens(model.action_head.forward(hi.select(1, 0)), out, actDim, i);
+        argmaxTokens(model.action_head.forward(hi.select(1, 0)), out, actDim, i, trace);
       }
     });
   } finally {
