@@ -27,7 +27,7 @@ CW10=(hammer-v2 push-wall-v2 faucet-close-v2 push-back-v2 stick-pull-v2 handle-p
 # continual jobs: config file stem, then overrides (a second seed gets its own name)
 CONTINUAL=(
   "full" "l2m" "packnet" "ewc" "multitask" "l2" "l2m-oracle" "l2m-ia3" "l2p-pv2" "lora" "l2p-pt" "l2p-pret"
-  "l2m-pretrain-keys" "l2m seed=43 name=cw10-l2m-43" "packnet seed=43 name=cw10-packnet-43"
+  "l2m-pretrain-keys" "l2m seed=43 name=cw10-l2m-43" "packnet seed=43 name=cw10-packnet-43" "l2m-no-penalty"
 )
 l2m() { node bin/l2m.mjs "$@"; }
 stamp() { date -u +%FT%TZ; }
