@@ -19,11 +19,23 @@ import fs from 'node:fs';
 const fmt = (x: number | undefined, digits = 1): string => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(digits));
 const pct = (x: number | undefined): string => (x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);
 
-/** A plain-text table of dataset statistics. */
+/** Columns of text, the first `left` of them left-aligned, the rest right-aligned. */
+function textColumns(head: string[], rows: string[][], left: number): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+const taskLabel = (s: DatasetStats): string => s.task + (s.partial ? ' (unfinished)' : '');
+
+/**
+ * A plain-text table of dataset statistics; below it, for the DMControl datasets, their returns against
+ * the original's data mean and their own mean (docs/data.md, "Data-normalised scores").
+ */
 export function formatStats(stats: DatasetStats[]): string {
   const head = ['task', 'domain', 'collector', 'episodes', 'transitions', 'return min', 'q25', 'median', 'q75', 'max', 'mean', 'success(last)', 'success(any)'];
   const rows = stats.map((s) => [
-    s.task + (s.partial ? ' (unfinished)' : ''),
+    taskLabel(s),
     s.domain,
     s.collector,
     String(s.episodes),
@@ -37,9 +49,34 @@ export function formatStats(stats: DatasetStats[]): string {
     pct(s.successRate),
     pct(s.anySuccessRate),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(head), ...rows.map(line)].join('\n');
+  const table = textColumns(head, rows, 3);
+  const dmc = stats.filter((s) => s.dmcReference);
+  return dmc.length ? `${table}\n\n${formatDmcReference(dmc)}` : table;
+}
+
+/** DMControl returns against R_data both ways: the original's data mean and the dataset's own mean. */
+export function formatDmcReference(stats: DatasetStats[]): string {
+  const head = ['DMControl task', 'episodes', 'return mean', 'median', 'min', 'max', 'original mean', 'ratio', 'R_random', 'score by original: mean', 'median', 'score by own: mean', 'median'];
+  const rows = stats.map((s) => {
+    const r = s.dmcReference!;
+    return [
+      taskLabel(s),
+      String(s.episodes),
+      fmt(s.returns.mean),
+      fmt(s.returns.median),
+      fmt(s.returns.min),
+      fmt(s.returns.max),
+      fmt(r.originalDataMean, 3),
+      fmt(r.meanRatio, 3),
+      fmt(r.random, 3),
+      fmt(r.scoreByOriginal.mean, 3),
+      fmt(r.scoreByOriginal.median, 3),
+      fmt(r.scoreByOwn.mean, 3),
+      fmt(r.scoreByOwn.median, 3),
+    ];
+  });
+  const note = 'score = (R - R_random) / (R_data - R_random); by original: R_data = the original\'s data mean; by own: R_data = this dataset\'s mean (its mean score is 1); ratio = mean / original mean';
+  return `${textColumns(head, rows, 1)}\n${note}`;
 }
 
 function collectCommand(): Command {
@@ -255,9 +292,9 @@ function importCommand(): Command {
 
 function statsCommand(): Command {
   return new Command('stats')
-    .description('per-task episodes, transitions, return distribution and success rate of datasets (a file, or every dataset in a directory)')
+    .description("per-task episodes, transitions, return distribution and success rate of datasets (a file, or every dataset in a directory); DMControl: returns against the original's data mean and the data's own, and the data-normalised score both ways")
     .argument('<path>', 'dataset .npz, a directory of them, or an unfinished <task>.partial collection')
-    .option('--json', 'print JSON')
+    .option('--json', 'print JSON (an array of per-task stats; a DMControl data folder or this JSON is what `l2m eval --dmc-data-means` and `eval.dmcDataMeans` read)')
     .option('--verify', 'verify each file against its checksum')
     .action((p: string, o) => {
       const stats = statsOf(p, { verify: o.verify });

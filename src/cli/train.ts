@@ -11,6 +11,7 @@ import { evaluate } from '../eval/evaluate.ts';
 import { markdownTable, textTable } from '../eval/report.ts';
 import { resolveTasks } from '../envs/registry.ts';
 import { setAssetDir } from '../envs/mujoco.ts';
+import { loadOwnDataScoreTable } from '../data/own-score-table.ts';
 
 
 export function pretrainCommand(): Command {
@@ -68,10 +69,12 @@ export function evalCommand(): Command {
     .option('--overlap <on|off>', 'pipeline each round in two groups of envs, the workers stepping one while the other decodes; used only where the groups decode bit for bit as the whole batch (default off)', onOff, false)
     .option('--selection <svg>', "with --adapter of a pool method (l2p, l2m, l2m-ia3): write the task x entry heatmap of the pool entries each task's windows selected (and <svg minus .svg>.json, the counts)")
     .option('--no-pretrain-keys', 'with --adapter of a method with pre-training keys: match the pool keys only')
+    .option('--dmc-data-means <dir|json>', "DMControl's normalised score with R_data = our own data's mean return: a DMControl data folder or the output of `l2m data stats --json` (default: the original's data means)")
     .option('--assets <dir>', 'MuJoCo asset directory')
     .option('--json', 'print one JSON object')
-    .action(async (o: { checkpoint: string; tasks: string; episodes: number; seed: number; workers?: number; concurrentEnvs?: number; maxSteps?: number; adapter?: string; uncached?: boolean; overlap: boolean; selection?: string; pretrainKeys: boolean; assets?: string; json?: boolean }) => {
+    .action(async (o: { checkpoint: string; tasks: string; episodes: number; seed: number; workers?: number; concurrentEnvs?: number; maxSteps?: number; adapter?: string; uncached?: boolean; overlap: boolean; selection?: string; pretrainKeys: boolean; dmcDataMeans?: string; assets?: string; json?: boolean }) => {
       if (o.assets) setAssetDir(o.assets);
+      const dmcScores = o.dmcDataMeans === undefined ? undefined : loadOwnDataScoreTable(o.dmcDataMeans);
       if (o.selection && o.overlap) throw new Error('--selection counts one selection per env step; --overlap decodes the first step of each round three times: use one of them');
       if (o.selection && !o.adapter) throw new Error('--selection needs --adapter (an adapter of a pool method: l2p, l2m, l2m-ia3)');
       const tasks = await resolveTasks(o.tasks);
@@ -101,7 +104,7 @@ export function evalCommand(): Command {
         } else if (!o.pretrainKeys) {
           throw new Error('--no-pretrain-keys needs --adapter');
         }
-        const report = await evaluate(model, { tasks, episodes: o.episodes, seed: o.seed, workers: o.workers, concurrentEnvs: o.concurrentEnvs, maxEpisodeSteps: o.maxSteps, cached: !o.uncached, overlap: o.overlap, stateNorm, ...(pool ? { taskIds: pool.ids } : {}) });
+        const report = await evaluate(model, { tasks, episodes: o.episodes, seed: o.seed, workers: o.workers, concurrentEnvs: o.concurrentEnvs, maxEpisodeSteps: o.maxSteps, cached: !o.uncached, overlap: o.overlap, stateNorm, dmcScores, ...(pool ? { taskIds: pool.ids } : {}) });
         if (o.selection && pool) {
           const { selectionHeatmapSvg } = await import('../eval/continual-plots.ts');
           const { summaryLine } = await import('../eval/selection.ts');
@@ -115,11 +118,12 @@ export function evalCommand(): Command {
           console.error(`selection: ${summaryLine(matrix, pool.cfg.pool)}; wrote ${svg} and ${json}`);
         }
         if (o.json) {
-          console.log(JSON.stringify({ checkpoint, update, episodes: o.episodes, mean_score: report.meanScore, iqm_score: report.iqmScore, by_domain: report.byDomain, env_steps: report.envSteps, seconds: report.seconds, ...(report.overlap ? { overlap: report.overlap } : {}), tasks: report.tasks }));
+          console.log(JSON.stringify({ checkpoint, update, episodes: o.episodes, mean_score: report.meanScore, iqm_score: report.iqmScore, by_domain: report.byDomain, env_steps: report.envSteps, seconds: report.seconds, ...(report.dmcScoreSource ? { dmc_score_source: report.dmcScoreSource } : {}), ...(report.overlap ? { overlap: report.overlap } : {}), tasks: report.tasks }));
         } else {
           console.log(`checkpoint ${checkpoint} (update ${update}), ${o.episodes} episodes per task\n`);
           console.log(textTable(report));
           console.log(`\nmean ${report.meanScore.toFixed(3)}, IQM ${report.iqmScore.toFixed(3)}; ${report.envSteps} env steps in ${report.seconds.toFixed(1)} s`);
+          if (report.dmcScoreSource) console.log(`DMControl normalised scores: R_data from ${report.dmcScoreSource}`);
           if (report.overlap) console.log(`overlap: ${report.overlap.overlapped} of ${report.overlap.rounds} rounds pipelined (the others decode differently in groups and ran as one batch)`);
         }
       } finally {
@@ -127,3 +131,4 @@ export function evalCommand(): Command {
       }
     });
 }
+

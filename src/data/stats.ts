@@ -1,6 +1,10 @@
-/** Per-dataset summaries: episodes, transitions, the return distribution and Meta-World success. */
+/**
+ * Per-dataset summaries: episodes, transitions, the return distribution, Meta-World success, and for
+ * DMControl the returns set against the original's data mean and against the dataset's own mean.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
+import { DMC_SCORE_REFERENCES, dataNormalizedScore } from '../envs/dmc/scores.ts';
 import { episodeCount, loadDataset, transitionCount, type Dataset } from './dataset.ts';
 import { readPartial } from './episode-writer.ts';
 
@@ -31,6 +35,27 @@ export interface DatasetStats {
   successRate?: number;
   /** Meta-World: fraction of episodes that succeeded at any step. */
   anySuccessRate?: number;
+  /** DMControl tasks of the original's score table: the returns against its data mean and our own. */
+  dmcReference?: DmcDataReference;
+}
+
+/**
+ * A DMControl dataset's returns against the two definitions of the data-normalised score,
+ * (R - R_random) / (R_data - R_random): R_data the original's data mean, or this dataset's mean return.
+ */
+export interface DmcDataReference {
+  /** R_random, the original's (the mean return of 10 uniformly random episodes). */
+  random: number;
+  /** R_data of the original: the mean return of its 1M-transition dataset of the task. */
+  originalDataMean: number;
+  /** This dataset's mean episode return (the other R_data). */
+  ownDataMean: number;
+  /** ownDataMean / originalDataMean. */
+  meanRatio: number;
+  /** The distribution of this dataset's episode scores with R_data = originalDataMean. */
+  scoreByOriginal: ReturnQuantiles;
+  /** ... with R_data = ownDataMean (its mean is 1 by definition). */
+  scoreByOwn: ReturnQuantiles;
 }
 
 /** The q-quantile of sorted values with linear interpolation (numpy's default method). */
@@ -76,9 +101,27 @@ export function episodeReturns(ds: Dataset): Float64Array {
   return out;
 }
 
+/** The returns of a DMControl task against both R_data; undefined for a task the original's table lacks. */
+export function dmcDataReference(task: string, returns: ArrayLike<number>): DmcDataReference | undefined {
+  const original = DMC_SCORE_REFERENCES[task];
+  if (original === undefined || returns.length === 0) return undefined;
+  const ownDataMean = returnQuantiles(returns).mean;
+  const own = { random: original.random, data: ownDataMean };
+  const scores = (ref: typeof own): ReturnQuantiles => returnQuantiles(Array.from(returns, (r) => dataNormalizedScore(r, ref)));
+  return {
+    random: original.random,
+    originalDataMean: original.data,
+    ownDataMean,
+    meanRatio: ownDataMean / original.data,
+    scoreByOriginal: scores(original),
+    scoreByOwn: scores(own),
+  };
+}
+
 export function datasetStats(ds: Dataset, file: string, partial = false): DatasetStats {
   const E = episodeCount(ds);
   const N = transitionCount(ds);
+  const returns = episodeReturns(ds);
   const stats: DatasetStats = {
     task: ds.meta.task,
     domain: ds.meta.domain,
@@ -88,8 +131,12 @@ export function datasetStats(ds: Dataset, file: string, partial = false): Datase
     episodes: E,
     transitions: N,
     meanLength: E ? N / E : 0,
-    returns: returnQuantiles(episodeReturns(ds)),
+    returns: returnQuantiles(returns),
   };
+  if (ds.meta.domain === 'dmc') {
+    const ref = dmcDataReference(ds.meta.task, returns);
+    if (ref) stats.dmcReference = ref;
+  }
   if (ds.successes && E > 0) {
     let last = 0;
     let any = 0;

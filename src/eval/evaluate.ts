@@ -4,12 +4,12 @@
  * tasks of a domain run as batches of environments (up to `concurrentEnvs` at once, spread over worker
  * threads), decoded together.
  * Meta-World reports success read at the final step (as the original) and at any step; DMControl the
- * return and the data-normalised score.
+ * return and the data-normalised score (R_data the original's data mean, or another table's: `dmcScores`).
  */
 import type { DecisionTransformer } from '../model/decision-transformer.ts';
 import { MAX_ENVS_PER_THREAD } from '../envs/mujoco.ts';
 import { taskEntry } from '../envs/registry.ts';
-import { hasNormalizedScore, normalizedScore } from '../envs/dmc/scores.ts';
+import { ORIGINAL_DMC_SCORES, hasNormalizedScore, normalizedScore, requireScoreReferences, type DmcScoreTable } from '../envs/dmc/scores.ts';
 import type { Domain } from '../envs/types.ts';
 import type { StateNormalizer } from '../data/state-norm.ts';
 import { interquartileMean, mean, std } from './metrics.ts';
@@ -42,6 +42,11 @@ export interface EvalOptions {
    * of each round is decoded twice more (counted by pool methods that record their selections).
    */
   overlap?: boolean;
+  /**
+   * The R_data of DMControl's data-normalised score (default: the original's data means; tasks it lacks
+   * score their mean return). Another table must cover every DMControl task evaluated (checked first).
+   */
+  dmcScores?: DmcScoreTable;
   /** Called after every environment step of a domain batch. */
   onStep?: (domain: Domain, step: number, maxSteps: number) => void;
 }
@@ -70,6 +75,8 @@ export interface EvalReport {
   byDomain: Partial<Record<Domain, { meanScore: number; iqmScore: number; tasks: number }>>;
   envSteps: number;
   seconds: number;
+  /** Where DMControl's R_data came from, when DMControl tasks were evaluated. */
+  dmcScoreSource?: string;
   /** With `overlap`: rounds run, and how many of them were pipelined. */
   overlap?: { rounds: number; overlapped: number };
 }
@@ -83,6 +90,7 @@ export async function evaluate(model: DecisionTransformer, opts: EvalOptions): P
     const e = await taskEntry(t);
     byDomain.set(e.domain, [...(byDomain.get(e.domain) ?? []), e.name]);
   }
+  if (opts.dmcScores) requireScoreReferences(opts.dmcScores, byDomain.get('dmc') ?? []);
   const wasTraining = model.training;
   model.eval();
   const started = performance.now();
@@ -107,6 +115,7 @@ export async function evaluate(model: DecisionTransformer, opts: EvalOptions): P
     byDomain: {},
     envSteps,
     seconds: (performance.now() - started) / 1000,
+    ...(byDomain.has('dmc') ? { dmcScoreSource: (opts.dmcScores ?? ORIGINAL_DMC_SCORES).source } : {}),
     ...(opts.overlap ? { overlap: rounds } : {}),
   };
   for (const domain of byDomain.keys()) {
@@ -149,8 +158,8 @@ async function evaluateDomain(model: DecisionTransformer, domain: Domain, tasks:
       res.successRate = mean(idx.map((i) => finalSuccess[i]!));
       res.anySuccessRate = mean(idx.map((i) => anySuccess[i]!));
       res.score = res.successRate;
-    } else if (hasNormalizedScore(task)) {
-      res.normalizedScore = normalizedScore(task, res.meanReturn);
+    } else if (hasNormalizedScore(task, opts.dmcScores)) {
+      res.normalizedScore = normalizedScore(task, res.meanReturn, opts.dmcScores);
       res.score = res.normalizedScore;
     } else {
       res.score = res.meanReturn;

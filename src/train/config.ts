@@ -47,6 +47,8 @@ export const pretrainSchema = z
       .object({
         /** Folder holding <task>.npz datasets (`l2m data collect --out` / `l2m data import --out`). */
         dir: z.string(),
+        /** Folder of the DMControl tasks' datasets (default: dir). */
+        dmcDir: z.string().min(1).optional(),
         /** Task names and set names (MT40, DMC10, ...). */
         tasks: z.array(z.string()).min(1),
         /**
@@ -78,6 +80,11 @@ export const pretrainSchema = z
         concurrentEnvs: positiveInt.optional(),
         /** Evaluate at the end of training. */
         atEnd: z.boolean().default(true),
+        /**
+         * DMControl's data-normalised score with R_data = our own data's mean return, read from this
+         * DMControl data folder or `l2m data stats --json` file (default: the original's data means).
+         */
+        dmcDataMeans: z.string().min(1).optional(),
       })
       .strict()
       .default({} as never),

@@ -43,10 +43,9 @@ import { writeFileAtomic } from '../torch/atomic-write.ts';
 import { nextInputs } from '../model/batch-inputs.ts';
 import type { DecisionTransformer } from '../model/decision-transformer.ts';
 import { loadTaskDatasets, type Dataset } from '../data/dataset.ts';
-import { finalPath } from '../data/episode-writer.ts';
 import { TrajectorySampler, type SamplerState } from '../data/sampler.ts';
 import { deriveSeed } from '../data/seeds.ts';
-import { resolveTasks, taskEntry } from '../envs/registry.ts';
+import { resolveTasks } from '../envs/registry.ts';
 import { setAssetDir } from '../envs/mujoco.ts';
 import type { Domain } from '../envs/types.ts';
 import { evaluate, type EvalReport, type TaskResult } from '../eval/evaluate.ts';
@@ -57,6 +56,7 @@ import { isPoolMethod, keyPullLoss, type PoolMethod, type SelectionMatrix } from
 import { saveAdapter } from '../adapt/checkpoint.ts';
 import type { AdaptMethod, TaskInfo } from '../adapt/method.ts';
 import { readTrainCheckpoint, writeTrainCheckpoint } from './checkpoints.ts';
+import { datasetPaths } from './dataset-paths.ts';
 import { adamwGroups } from './optimizer.ts';
 import { trainStep, updateSeed } from './step.ts';
 import { adaptedModel } from './finetune.ts';
@@ -230,37 +230,6 @@ export async function resolveSequence(spec: string | string[]): Promise<string[]
     }
   }
   return tasks;
-}
-
-/**
- * Where each task's dataset is, checked before anything is trained. `data`: the folders and the config
- * fields that name them (for messages): the sequence's `data.dir` / `data.dmcDir`, the pre-training keys'
- * `pretrainKeys.dataDir` / `pretrainKeys.dmcDataDir`.
- */
-async function datasetPaths(
-  data: { dir: string; dmcDir?: string; dmcField: string; what: string },
-  tasks: string[],
-): Promise<{ paths: string[]; domains: Domain[] }> {
-  const cfg = { data };
-  const domains: Domain[] = [];
-  for (const t of tasks) domains.push((await taskEntry(t)).domain);
-  const dirOf = (d: Domain): string => (d === 'dmc' ? (cfg.data.dmcDir ?? cfg.data.dir) : cfg.data.dir);
-  const paths = tasks.map((t, i) => finalPath(dirOf(domains[i]!), t));
-  const missing = tasks.filter((_, i) => !fs.existsSync(paths[i]!));
-  const dmcMissing = missing.filter((t) => domains[tasks.indexOf(t)] === 'dmc');
-  if (dmcMissing.length > 0 && cfg.data.dmcDir === undefined) {
-    const dmc = tasks.filter((_, i) => domains[i] === 'dmc');
-    const anyDmc = dmc.some((t) => !dmcMissing.includes(t));
-    throw new Error(
-      `${data.what} has DMControl tasks (${dmc.join(', ')}) but ${anyDmc ? `no dataset for ${dmcMissing.join(', ')}` : 'no DMControl data'} in ${path.resolve(cfg.data.dir)}: ` +
-        `set ${data.dmcField} to the folder of their datasets (\`l2m data collect --tasks ${dmcMissing.join(',')} --out <dir>\`, or \`l2m data import\`)`,
-    );
-  }
-  if (missing.length > 0) {
-    const where = [...new Set(missing.map((t) => path.resolve(path.dirname(paths[tasks.indexOf(t)]!))))].join(', ');
-    throw new Error(`no dataset for ${missing.join(', ')} in ${where} (expected <task>.npz; collect with \`l2m data collect --tasks ${missing.join(',')} --out <dir>\`)`);
-  }
-  return { paths, domains };
 }
 
 interface Reference {

@@ -11,16 +11,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as torch from '../torch/index.ts';
 import { DecisionTransformer, type DTConfig } from '../model/decision-transformer.ts';
-import { loadTaskDatasets, type Dataset } from '../data/dataset.ts';
-import { finalPath, stableJson } from '../data/episode-writer.ts';
+import { loadDataset, type Dataset } from '../data/dataset.ts';
+import { stableJson } from '../data/episode-writer.ts';
+import { loadOwnDataScoreTable } from '../data/own-score-table.ts';
 import { TrajectorySampler, type SamplerState } from '../data/sampler.ts';
 import { StateNormalizer } from '../data/state-norm.ts';
-import { resolveTasks } from '../envs/registry.ts';
+import { resolveTasks, taskEntry } from '../envs/registry.ts';
 import { setAssetDir } from '../envs/mujoco.ts';
+import { requireScoreReferences, type DmcScoreTable } from '../envs/dmc/scores.ts';
 import { evaluate, type EvalReport } from '../eval/evaluate.ts';
 import { modelConfig as modelConfigOf } from '../model/config.ts';
 import { nextInputs } from '../model/batch-inputs.ts';
 import type { PretrainConfig } from './config.ts';
+import { datasetPaths } from './dataset-paths.ts';
 import { adamwGroups } from './optimizer.ts';
 import { trainStep, updateSeed } from './step.ts';
 import { readTrainCheckpoint, writeTrainCheckpoint } from './checkpoints.ts';
@@ -51,14 +54,29 @@ export function runDirOf(cfg: PretrainConfig): string {
   return path.resolve(cfg.outDir, cfg.name);
 }
 
-/** Resolves task and set names, then loads `<dir>/<task>.npz` for each, naming every missing one together. */
-export async function loadTaskDatasetsIn(dir: string, taskSpec: string[]): Promise<{ tasks: string[]; datasets: Dataset[] }> {
+/**
+ * Resolves task and set names, then loads `<dir>/<task>.npz` for each (DMControl tasks from `dmcDir`
+ * when given), naming every missing one together; `dmcField` names the config field of `dmcDir`.
+ */
+export async function loadTaskDatasetsIn(dir: string, taskSpec: string[], opts: { dmcDir?: string; dmcField?: string } = {}): Promise<{ tasks: string[]; datasets: Dataset[] }> {
   const tasks = await resolveTasks(taskSpec);
-  const missing = tasks.filter((t) => !fs.existsSync(finalPath(dir, t)));
-  if (missing.length > 0) {
-    throw new Error(`no dataset for ${missing.join(', ')} in ${path.resolve(dir)} (expected <task>.npz; collect with \`l2m data collect --tasks ${missing.join(',')} --out ${dir}\`)`);
-  }
-  return { tasks, datasets: loadTaskDatasets([dir], tasks) };
+  const { paths } = await datasetPaths({ dir, dmcDir: opts.dmcDir, dmcField: opts.dmcField, what: 'data.tasks' }, tasks);
+  const datasets = paths.map((p, i) => {
+    const ds = loadDataset(p);
+    if (ds.meta.task !== tasks[i]) throw new Error(`${p}: holds task '${ds.meta.task}', not '${tasks[i]}'`);
+    return ds;
+  });
+  return { tasks, datasets };
+}
+
+/** The DMControl score table of `eval.dmcDataMeans` (checked to cover the DMControl tasks evaluated), or undefined for the original's. */
+async function dmcScoresOf(cfg: PretrainConfig, evalTasks: string[]): Promise<DmcScoreTable | undefined> {
+  if (cfg.eval.dmcDataMeans === undefined) return undefined;
+  const table = loadOwnDataScoreTable(cfg.eval.dmcDataMeans);
+  const dmc: string[] = [];
+  for (const t of evalTasks) if ((await taskEntry(t)).domain === 'dmc') dmc.push(t);
+  requireScoreReferences(table, dmc);
+  return table;
 }
 
 export async function pretrain(cfg: PretrainConfig, opts: { resume?: boolean; hooks?: PretrainHooks } = {}): Promise<PretrainResult> {
@@ -80,8 +98,9 @@ export async function pretrain(cfg: PretrainConfig, opts: { resume?: boolean; ho
   }
   fs.writeFileSync(path.join(runDir, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
 
-  const { tasks, datasets } = await loadTaskDatasetsIn(cfg.data.dir, cfg.data.tasks);
+  const { tasks, datasets } = await loadTaskDatasetsIn(cfg.data.dir, cfg.data.tasks, { dmcDir: cfg.data.dmcDir, dmcField: 'data.dmcDir' });
   const evalTasks = await resolveTasks(cfg.eval.tasks ?? tasks);
+  const dmcScores = await dmcScoresOf(cfg, evalTasks);
   const sampler = new TrajectorySampler(datasets, { batchSize: cfg.train.batchSize, contextLength: cfg.model.contextLength, seed: cfg.seed });
   const stateNorm = cfg.data.normalizeStates ? StateNormalizer.fromDatasets(datasets) : undefined;
 
@@ -106,7 +125,7 @@ export async function pretrain(cfg: PretrainConfig, opts: { resume?: boolean; ho
   let lastEval: EvalReport | undefined;
   const runEval = async (): Promise<EvalReport> => {
     hooks.onEvalStart?.(update);
-    const report = await evaluate(model, { tasks: evalTasks, episodes: cfg.eval.episodes, seed: cfg.seed * 1000 + update, workers: cfg.eval.workers, concurrentEnvs: cfg.eval.concurrentEnvs, stateNorm });
+    const report = await evaluate(model, { tasks: evalTasks, episodes: cfg.eval.episodes, seed: cfg.seed * 1000 + update, workers: cfg.eval.workers, concurrentEnvs: cfg.eval.concurrentEnvs, stateNorm, dmcScores });
     log.eval(update, report);
     hooks.onEval?.(update, report);
     return report;

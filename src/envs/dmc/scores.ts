@@ -2,6 +2,8 @@
  * The original L2M's data-normalised DMControl score (`src/envs/dmcontrol_dn_scores.py`):
  * (R - R_random) / (R_data - R_random), where R_random is the mean return of 10 uniformly random
  * episodes and R_data the mean return in the original's 1M-transition dataset of the task.
+ * A `DmcScoreTable` may instead take R_data from another dataset (our own data's mean,
+ * `src/data/own-score-table.ts`); R_random stays the original's.
  *
  * The original keys point_mass as 'point-mass_easy', so its own lookup for point_mass-easy never
  * matched (NaN); here the task's real name is used.
@@ -31,16 +33,39 @@ export const DMC_SCORE_REFERENCES: Readonly<Record<string, DmcScoreReference>> =
   'walker-walk': { random: 30.193, data: 773.174 },
 };
 
-/** Data-normalised score of an episode return: 0 is random, 1 the dataset's mean. */
-export function normalizedScore(task: string, episodeReturn: number): number {
-  const ref = DMC_SCORE_REFERENCES[task];
-  if (ref === undefined) {
-    throw new Error(`normalizedScore: no reference scores for task '${task}' (known: ${Object.keys(DMC_SCORE_REFERENCES).join(', ')})`);
-  }
+/** Per-task references and, for messages and reports, where their R_data comes from. */
+export interface DmcScoreTable {
+  source: string;
+  tasks: Readonly<Record<string, DmcScoreReference>>;
+}
+
+/** The default: R_data is the mean return of the original's dataset (appendix A of the spec). */
+export const ORIGINAL_DMC_SCORES: DmcScoreTable = { source: "the original's data means", tasks: DMC_SCORE_REFERENCES };
+
+/** (R - R_random) / (R_data - R_random): 0 is random, 1 the data's mean. */
+export function dataNormalizedScore(episodeReturn: number, ref: DmcScoreReference): number {
   return (episodeReturn - ref.random) / (ref.data - ref.random);
 }
 
-/** True when `task` has reference scores (so `normalizedScore` applies). */
-export function hasNormalizedScore(task: string): boolean {
-  return Object.hasOwn(DMC_SCORE_REFERENCES, task);
+/** Data-normalised score of an episode return by `table` (default: the original's data means). */
+export function normalizedScore(task: string, episodeReturn: number, table: DmcScoreTable = ORIGINAL_DMC_SCORES): number {
+  const ref = table.tasks[task];
+  if (ref === undefined) throw new Error(missingMessage([task], table));
+  return dataNormalizedScore(episodeReturn, ref);
+}
+
+/** True when `task` has reference scores in `table` (so `normalizedScore` applies). */
+export function hasNormalizedScore(task: string, table: DmcScoreTable = ORIGINAL_DMC_SCORES): boolean {
+  return Object.hasOwn(table.tasks, task);
+}
+
+/** Throws, naming every task of `tasks` that `table` has no reference for. */
+export function requireScoreReferences(table: DmcScoreTable, tasks: readonly string[]): void {
+  const missing = tasks.filter((t) => !hasNormalizedScore(t, table));
+  if (missing.length > 0) throw new Error(missingMessage(missing, table));
+}
+
+function missingMessage(tasks: string[], table: DmcScoreTable): string {
+  const known = Object.keys(table.tasks);
+  return `no data-normalised score reference for ${tasks.join(', ')} in ${table.source} (it has ${known.length ? known.join(', ') : 'no task'})`;
 }
