@@ -47,6 +47,15 @@ test('every YAML config in configs/ is valid', () => {
       model.dispose();
     }
   }
+  // The multi-domain small run compares like with like with the Meta-World-only one: same model, same
+  // updates, one Meta-World and one DMControl batch per update, DMControl scored by our own data's means.
+  const mtDmc = loadPretrainConfig(path.join(dir, 'small-mt-dmc.yaml'));
+  const mt40 = loadPretrainConfig(path.join(dir, 'small-mt40.yaml'));
+  assert.deepEqual(mtDmc.model, mt40.model);
+  assert.deepEqual({ ...mtDmc.train, accumulation: 1 }, mt40.train);
+  assert.equal(mtDmc.train.accumulation, 2);
+  assert.deepEqual(mtDmc.data, { ...mt40.data, dmcDir: 'data/dmc16', tasks: ['MT40', 'DMC10'] });
+  assert.equal(mtDmc.eval.dmcDataMeans, 'data/dmc16');
 });
 
 test('config errors name the file and every bad key; overrides set dotted paths as YAML values', () => {
