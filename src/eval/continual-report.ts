@@ -173,6 +173,12 @@ const f3 = (x: number | null | undefined): string => (x === null || x === undefi
 const fmtStat = (s: Stat | null): string => (s === null || !Number.isFinite(s.mean) ? '-' : s.ci ? `${f3(s.mean)} [${f3(s.ci[0])}, ${f3(s.ci[1])}]` : f3(s.mean));
 const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
+/** A run folder as the report shows it: relative to the working directory when inside it (reports get committed and moved). */
+function shownPath(dir: string): string {
+  const rel = path.relative(process.cwd(), dir);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : dir;
+}
+
 /** Per task, how much of its evaluation windows fall on the entries it trained (mean over seeds). */
 function agreementTable(logs: readonly SelectionLog[]): string[] {
   const per = logs.map(trainEvalAgreement);
@@ -221,7 +227,7 @@ export function reportMarkdown(groups: readonly GroupSummary[], images: { method
   }
   for (const g of groups) {
     const im = images.perGroup[g.label];
-    lines.push('', `## ${g.label}`, '', `Runs: ${g.runs.map((r) => `\`${r.dir}\``).join(', ')}`);
+    lines.push('', `## ${g.label}`, '', `Runs: ${g.runs.map((r) => `\`${shownPath(r.dir)}\``).join(', ')}`);
     if (g.retentionWithoutKeys) lines.push('', `Retention with the pre-training keys ${fmtStat(g.retention)}, without them ${fmtStat(g.retentionWithoutKeys)} (base ${f3(g.retentionBase)}).`);
     if (im) {
       lines.push('', `![${g.label}: every task over updates](${im.curves})`);
