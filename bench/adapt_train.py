@@ -9,6 +9,8 @@ import time
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "reference"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dt_batch import random_batch  # noqa: E402
 from adapt_model import AdaptDT  # noqa: E402
 import adapt_lora  # noqa: E402
 
@@ -24,16 +26,7 @@ for n, p in model.named_parameters():
         torch.nn.init.uniform_(p, -0.01, 0.01)
 params = [p for p in model.parameters() if p.requires_grad]
 opt = torch.optim.AdamW(params, lr=1e-4, weight_decay=0.01)
-K, A = cfg["contextLength"], cfg["maxActDim"]
-x = [
-    torch.randn(batch, K, cfg["stateDim"]),
-    torch.randint(0, cfg["actionBins"], (batch, K, A)),
-    torch.randn(batch, K),
-    torch.randn(batch, K),
-    torch.randint(0, cfg["maxEpisodeLength"] - K, (batch, K)),
-    torch.ones(batch, K, dtype=torch.bool),
-]
-mask = torch.ones(batch, K, A, dtype=torch.long)
+x, mask = random_batch(cfg, batch)
 model.train()
 times = []
 for i in range(steps + 3):

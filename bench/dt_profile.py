@@ -12,6 +12,8 @@ from collections import defaultdict
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "reference"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dt_batch import random_batch  # noqa: E402
 from dt_model import DT  # noqa: E402
 
 ENGINE = "autograd::engine::evaluate_function: "
@@ -49,16 +51,7 @@ torch.set_num_threads(threads)
 torch.manual_seed(0)
 model = DT(cfg, dropout=cfg["dropout"])  # the same dropout as the l2m side: same work
 opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
-K, A = cfg["contextLength"], cfg["maxActDim"]
-x = [
-    torch.randn(batch, K, cfg["stateDim"]),
-    torch.randint(0, cfg["actionBins"], (batch, K, A)),
-    torch.randn(batch, K),
-    torch.randn(batch, K),
-    torch.randint(0, cfg["maxEpisodeLength"] - K, (batch, K)),
-    torch.ones(batch, K, dtype=torch.bool),
-]
-mask = torch.ones(batch, K, A, dtype=torch.long)
+x, mask = random_batch(cfg, batch)
 
 
 def step():

@@ -26,6 +26,18 @@ export interface BatchStep {
   finalObs: Float64Array;
 }
 
+/** A zeroed BatchStep for `n` environments with `obsDim`-wide observation rows. */
+export function emptyBatchStep(n: number, obsDim: number): BatchStep {
+  return {
+    obs: new Float64Array(n * obsDim),
+    rewards: new Float64Array(n),
+    terminated: new Uint8Array(n),
+    truncated: new Uint8Array(n),
+    success: new Float64Array(n),
+    finalObs: new Float64Array(n * obsDim),
+  };
+}
+
 export interface BatchShape {
   obsDims: number[];
   actDims: number[];
@@ -98,14 +110,7 @@ export class EnvBatch {
     const n = rows ? rows.length : this.envs.length;
     if (actions.length !== n * this.actDim) throw new Error(`VectorEnv.step: expected ${n}×${this.actDim} = ${n * this.actDim} action numbers, got ${actions.length}`);
     if (rows) assertRows(rows, this.envs.length);
-    const out: BatchStep = {
-      obs: new Float64Array(n * this.obsDim),
-      rewards: new Float64Array(n),
-      terminated: new Uint8Array(n),
-      truncated: new Uint8Array(n),
-      success: new Float64Array(n),
-      finalObs: new Float64Array(n * this.obsDim),
-    };
+    const out = emptyBatchStep(n, this.obsDim);
     for (let i = 0; i < n; i++) {
       const env = this.envs[rows ? rows[i]! : i]!;
       const a = actions.subarray(i * this.actDim, i * this.actDim + env.actionSpace.shape[0]);

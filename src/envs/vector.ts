@@ -7,7 +7,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { assetDir, MAX_ENVS_PER_THREAD } from './mujoco.ts';
-import { assertRows, EnvBatch, type BatchShape, type BatchStep } from './vector-batch.ts';
+import { assertRows, emptyBatchStep, EnvBatch, type BatchShape, type BatchStep } from './vector-batch.ts';
 import type { WorkerCommand } from './vector-worker.ts';
 
 export type { BatchStep } from './vector-batch.ts';
@@ -193,14 +193,7 @@ export class VectorEnv {
       }),
     );
     const n = this.numEnvs;
-    const out: BatchStep = {
-      obs: new Float64Array(n * this.obsDim),
-      rewards: new Float64Array(n),
-      terminated: new Uint8Array(n),
-      truncated: new Uint8Array(n),
-      success: new Float64Array(n),
-      finalObs: new Float64Array(n * this.obsDim),
-    };
+    const out = emptyBatchStep(n, this.obsDim);
     this.chunks.forEach((c, k) => {
       const p = parts[k];
       this.copyRows(p.obs, c, out.obs);
@@ -236,14 +229,7 @@ export class VectorEnv {
         return { at, step };
       }),
     );
-    const out: BatchStep = {
-      obs: new Float64Array(m * this.obsDim),
-      rewards: new Float64Array(m),
-      terminated: new Uint8Array(m),
-      truncated: new Uint8Array(m),
-      success: new Float64Array(m),
-      finalObs: new Float64Array(m * this.obsDim),
-    };
+    const out = emptyBatchStep(m, this.obsDim);
     this.chunks.forEach((c, k) => {
       const { at, step: p } = parts[k]!;
       if (!p) return;
