@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as torch from '../torch/index.ts';
 import { DecisionTransformer, type DTConfig } from '../model/decision-transformer.ts';
-import { loadDataset, type Dataset } from '../data/dataset.ts';
+import { loadTaskDatasets, type Dataset } from '../data/dataset.ts';
 import { stableJson } from '../data/episode-writer.ts';
 import { loadOwnDataScoreTable } from '../data/own-score-table.ts';
 import { TrajectorySampler, type SamplerState } from '../data/sampler.ts';
@@ -61,12 +61,7 @@ export function runDirOf(cfg: PretrainConfig): string {
 export async function loadTaskDatasetsIn(dir: string, taskSpec: string[], opts: { dmcDir?: string; dmcField?: string } = {}): Promise<{ tasks: string[]; datasets: Dataset[] }> {
   const tasks = await resolveTasks(taskSpec);
   const { paths } = await datasetPaths({ dir, dmcDir: opts.dmcDir, dmcField: opts.dmcField, what: 'data.tasks' }, tasks);
-  const datasets = paths.map((p, i) => {
-    const ds = loadDataset(p);
-    if (ds.meta.task !== tasks[i]) throw new Error(`${p}: holds task '${ds.meta.task}', not '${tasks[i]}'`);
-    return ds;
-  });
-  return { tasks, datasets };
+  return { tasks, datasets: paths.map((p, i) => loadTaskDatasets([path.dirname(p)], [tasks[i]!])[0]!) };
 }
 
 /** The DMControl score table of `eval.dmcDataMeans` (checked to cover the DMControl tasks evaluated), or undefined for the original's. */
