@@ -9,43 +9,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../src/torch/index.ts';
-import { parsePretrainConfig } from '../src/train/config.ts';
-import { pretrain } from '../src/train/pretrain.ts';
 import { parseContinualConfig, type ContinualConfig } from '../src/train/continual-config.ts';
 import { continual, type ContinualResults, type SelectionLog } from '../src/train/continual.ts';
 import { adaptedModel } from '../src/train/finetune.ts';
 import { writeReport } from '../src/eval/continual-report.ts';
 import { selectionAgreement, selectionSummary, selectionTaskIds, sumSelections, trainEvalAgreement } from '../src/eval/selection.ts';
 import type { SelectionMatrix, PoolState } from '../src/adapt/pool.ts';
-import { writeSyntheticMetaWorld } from './helpers/synthetic-data.ts';
+import { pretrainTinyBase, tinyWorkspace } from './helpers/tiny-base.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'l2m-continual-pool-'));
-process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
-const dataDir = path.join(tmp, 'data');
-writeSyntheticMetaWorld(dataDir, 'reach-v2', 4, 1);
-writeSyntheticMetaWorld(dataDir, 'door-open-v2', 4, 4);
-writeSyntheticMetaWorld(dataDir, 'hammer-v2', 4, 2);
-writeSyntheticMetaWorld(dataDir, 'push-wall-v2', 4, 3);
-const baseDir = path.join(tmp, 'runs', 'base');
+const ws = tinyWorkspace('l2m-continual-pool-', [['reach-v2', 1], ['door-open-v2', 4], ['hammer-v2', 2], ['push-wall-v2', 3]]);
+const { tmp, dataDir, baseDir } = ws;
 const outDir = path.join(tmp, 'cl');
-
-test.before(async () => {
-  await pretrain(
-    parsePretrainConfig({
-      name: 'base',
-      outDir: path.join(tmp, 'runs'),
-      model: { nLayer: 2, nHead: 2, dModel: 32, contextLength: 5 },
-      data: { dir: dataDir, tasks: ['reach-v2'], normalizeStates: true },
-      train: { steps: 10, batchSize: 8, lr: 1e-3, warmupSteps: 2, checkpointEvery: 10 },
-      eval: { atEnd: false },
-    }),
-  );
-});
+test.before(() => pretrainTinyBase(ws));
 
 type Raw = Record<string, unknown>;
 const keysMethod = { name: 'l2m', pool: 4, rank: 2, alpha: 4, pretrainKeys: 2 };

@@ -7,12 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../src/torch/index.ts';
-import { parsePretrainConfig } from '../src/train/config.ts';
-import { pretrain } from '../src/train/pretrain.ts';
 import { loadContinualConfig, parseContinualConfig, type ContinualConfig } from '../src/train/continual-config.ts';
 import { continual, type ContinualResults } from '../src/train/continual.ts';
 import { continualMetrics, parseEvalCsv } from '../src/eval/continual-metrics.ts';
@@ -21,30 +18,13 @@ import { loadDecisionTransformer } from '../src/model/load.ts';
 import { loadAdapter } from '../src/adapt/checkpoint.ts';
 import type { ProbeState } from './helpers/continual-probe.ts';
 import './helpers/continual-probe.ts';
-import { writeSyntheticMetaWorld } from './helpers/synthetic-data.ts';
+import { pretrainTinyBase, tinyWorkspace } from './helpers/tiny-base.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'l2m-continual-'));
-process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
-const dataDir = path.join(tmp, 'data');
-writeSyntheticMetaWorld(dataDir, 'reach-v2', 4, 1);
-writeSyntheticMetaWorld(dataDir, 'hammer-v2', 4, 2);
-writeSyntheticMetaWorld(dataDir, 'push-wall-v2', 4, 3);
-const baseDir = path.join(tmp, 'runs', 'base');
+const ws = tinyWorkspace('l2m-continual-', [['reach-v2', 1], ['hammer-v2', 2], ['push-wall-v2', 3]]);
+const { tmp, dataDir, baseDir } = ws;
 const outDir = path.join(tmp, 'cl');
-
-test.before(async () => {
-  await pretrain(
-    parsePretrainConfig({
-      name: 'base',
-      outDir: path.join(tmp, 'runs'),
-      model: { nLayer: 2, nHead: 2, dModel: 32, contextLength: 5 },
-      data: { dir: dataDir, tasks: ['reach-v2'], normalizeStates: true },
-      train: { steps: 10, batchSize: 8, lr: 1e-3, warmupSteps: 2, checkpointEvery: 10 },
-      eval: { atEnd: false },
-    }),
-  );
-});
+test.before(() => pretrainTinyBase(ws));
 
 type Raw = Record<string, unknown>;
 function clConfig(name: string, extra: Raw = {}): ContinualConfig {

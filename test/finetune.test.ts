@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../src/torch/index.ts';
@@ -13,27 +12,12 @@ import { finetune } from '../src/train/finetune.ts';
 import { loadDecisionTransformer } from '../src/model/load.ts';
 import { loadAdapter } from '../src/adapt/checkpoint.ts';
 import { writeSyntheticDmc, writeSyntheticMetaWorld } from './helpers/synthetic-data.ts';
+import { pretrainTinyBase, tinyWorkspace } from './helpers/tiny-base.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'l2m-finetune-'));
-process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
-const dataDir = path.join(tmp, 'data');
-writeSyntheticMetaWorld(dataDir, 'reach-v2', 4, 1);
-writeSyntheticMetaWorld(dataDir, 'hammer-v2', 4, 2);
-const baseDir = path.join(tmp, 'runs', 'base');
-
-test.before(async () => {
-  await pretrain(
-    parsePretrainConfig({
-      name: 'base',
-      outDir: path.join(tmp, 'runs'),
-      model: { nLayer: 2, nHead: 2, dModel: 32, contextLength: 5 },
-      data: { dir: dataDir, tasks: ['reach-v2'], normalizeStates: true },
-      train: { steps: 10, batchSize: 8, lr: 1e-3, warmupSteps: 2, checkpointEvery: 10 },
-      eval: { atEnd: false },
-    }),
-  );
-});
+const ws = tinyWorkspace('l2m-finetune-', [['reach-v2', 1], ['hammer-v2', 2]]);
+const { tmp, dataDir, baseDir } = ws;
+test.before(() => pretrainTinyBase(ws));
 
 function ftConfig(name: string, extra: Record<string, unknown> = {}): FinetuneConfig {
   return parseFinetuneConfig({
