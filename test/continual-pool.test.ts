@@ -216,15 +216,16 @@ test('l2m report draws the task x entry heatmap of every pool method; runs witho
   const out = path.join(tmp, 'report');
   const { files, markdown } = await writeReport([path.join(outDir, 'l2m-keys'), path.join(outDir, 'l2m-oracle'), path.join(outDir, 'l2p')], out);
   const svgs = files.filter((f) => path.basename(f).startsWith('selection-')).map((f) => path.basename(f));
-  assert.deepEqual(svgs.sort(), ['selection-l2m-2.svg', 'selection-l2m.svg', 'selection-l2p.svg']);
-  const keysSvg = fs.readFileSync(path.join(out, 'selection-l2m.svg'), 'utf8');
+  // Two L2M groups, named by the setting each departs in.
+  assert.deepEqual(svgs.sort(), ['selection-l2m-oracle.svg', 'selection-l2m-pretrainkeys-2.svg', 'selection-l2p.svg']);
+  const keysSvg = fs.readFileSync(path.join(out, 'selection-l2m-pretrainkeys-2.svg'), 'utf8');
   assert.match(keysSvg, /^<svg[\s\S]*<\/svg>\s*$/);
   assert.match(keysSvg, /hammer/);
   assert.match(keysSvg, />p1</, 'pre-training keys are columns p0, p1');
   assert.match(keysSvg, /without the pre-training keys/);
   assert.match(markdown, /### Pool selection/);
   assert.match(markdown, /- training: the windows of each task in its own phase: \d of 6 entries used; the most selected, entry \d, takes [\d.]+% of the selections and is the first choice of \d of 2 task\(s\)\./);
-  assert.match(markdown, /!\[l2m: pool selection\]\(selection-l2m\.svg\)/);
+  assert.match(markdown, /!\[l2m \(pretrainKeys=2\): pool selection\]\(selection-l2m-pretrainkeys-2\.svg\)/);
   assert.match(markdown, /\| # \| task \| agreement at the end of its phase \| after the last phase \|\n\|---\|---\|---\|---\|\n\| 0 \| hammer-v2 \| [01]\.\d{3} \| [01]\.\d{3} \|/);
   assert.match(markdown, /Retention with the pre-training keys [\d.]+, without them [\d.]+ \(base [\d.]+\)\./);
   assert.match(markdown, /\| ms per update \|/);

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EVAL_CSV_HEADER, bootstrapMeanCI, continualMetrics, evalCsvLine, forwardTransfer, type ContinualEvalRow } from '../src/eval/continual-metrics.ts';
-import { readRuns, summarize, writeReport } from '../src/eval/continual-report.ts';
+import { groupLabels, readRuns, summarize, writeReport } from '../src/eval/continual-report.ts';
 import type { ContinualResults } from '../src/train/continual.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -100,6 +100,20 @@ test('runs are grouped by what they trained; seeds give 90% bootstrap intervals;
   assert.equal(mt.forgetting, null);
   assert.equal(mt.matrix, null);
   assert.equal(mt.performance.mean, 0.9);
+});
+
+test('groups of one method are told apart by the settings they depart in', () => {
+  const l2m = (cfg: Record<string, unknown>) => ({ mode: 'sequential' as const, method: 'l2m', methodConfig: { pool: 30, countPenalty: true, ...cfg } });
+  assert.deepEqual(
+    groupLabels([l2m({}), l2m({ oracle: { tasks: 10 } }), l2m({ countPenalty: false }), l2m({ pretrainKeys: 10 }), { mode: 'multitask', method: 'full', methodConfig: {} }, { mode: 'sequential', method: 'full', methodConfig: {} }]),
+    ['l2m', 'l2m (oracle)', 'l2m (countPenalty=false)', 'l2m (pretrainKeys=10)', 'multitask (full)', 'full'],
+  );
+  // Two groups: the one with the extra key is named by it; a value everyone has differently is named in each.
+  assert.deepEqual(groupLabels([l2m({ oracle: { tasks: 10 } }), l2m({})]), ['l2m (oracle)', 'l2m']);
+  const l2p = (form: string) => ({ mode: 'sequential' as const, method: 'l2p', methodConfig: { pool: 100, form } });
+  assert.deepEqual(groupLabels([l2p('prompt'), l2p('prefix'), l2p('ptuning-v2')]), ['l2p (form=prompt)', 'l2p (form=prefix)', 'l2p (form=ptuning-v2)']);
+  // A key most groups have and one lacks; identical settings fall back to numbering in summarize.
+  assert.deepEqual(groupLabels([l2m({ pretrainKeys: 10 }), l2m({ pretrainKeys: 10 }), l2m({})]), ['l2m', 'l2m', 'l2m (no pretrainKeys)']);
 });
 
 test('l2m report writes report.md and SVG charts readable offline', async () => {

@@ -113,6 +113,41 @@ function meanCurves(runs: readonly RunData[]): CurvePoint[] {
   return [...acc.values()].map((e) => ({ update: e.update, task: e.task, score: e.sum / e.n })).sort((a, b) => a.update - b.update);
 }
 
+/**
+ * One label per group: the method (multi-task runs say so), and where several groups share it, the
+ * method settings in which a group departs from the setting most of them share (an absent key counts as
+ * a value; on a tie, absence, else no common setting), e.g. `l2m (oracle)`, `l2m (countPenalty=false)`,
+ * `l2p (form=prompt)`, `l2m (no pretrainKeys)`.
+ */
+export function groupLabels(results: ReadonlyArray<Pick<ContinualResults, 'mode' | 'method' | 'methodConfig'>>): string[] {
+  const base = results.map((r) => (r.mode === 'multitask' ? `multitask (${r.method})` : r.method));
+  return results.map((r, i) => {
+    const peers = results.filter((_, j) => base[j] === base[i]);
+    if (peers.length < 2) return base[i]!;
+    const cfgOf = (x: (typeof results)[number]): Record<string, unknown> => (x.methodConfig ?? {}) as Record<string, unknown>;
+    const keys = [...new Set(peers.flatMap((x) => Object.keys(cfgOf(x))))].sort();
+    const parts: string[] = [];
+    for (const k of keys) {
+      const values = peers.map((x) => JSON.stringify(cfgOf(x)[k]));
+      const counts = new Map<string | undefined, number>();
+      for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+      const most = Math.max(...counts.values());
+      const tied = [...counts.keys()].filter((v) => counts.get(v) === most);
+      // The setting most groups share; on a tie, absence if it is among the tied, else none (each names its own).
+      const common: string | undefined | null = tied.length === 1 ? tied[0] : tied.includes(undefined) ? undefined : null;
+      const mine = JSON.stringify(cfgOf(r)[k]);
+      if (mine === common) continue;
+      if (mine === undefined) {
+        parts.push(`no ${k}`);
+        continue;
+      }
+      const v = cfgOf(r)[k];
+      parts.push(v === true || (typeof v === 'object' && v !== null) ? k : `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    }
+    return parts.length > 0 ? `${base[i]} (${parts.join(', ')})` : base[i]!;
+  });
+}
+
 /** Groups runs by what they trained and summarises each group. */
 export function summarize(runs: readonly RunData[]): GroupSummary[] {
   const groups = new Map<string, RunData[]>();
@@ -121,13 +156,14 @@ export function summarize(runs: readonly RunData[]): GroupSummary[] {
     const key = JSON.stringify([x.tasks, x.mode, x.method, x.methodConfig, x.stepsPerTask, x.episodes, x.lastK, x.evalEvery]);
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  const labels = new Map<string, number>();
-  return [...groups.values()].map((rs): GroupSummary => {
+  const labels = groupLabels([...groups.values()].map((rs) => rs[0]!.results));
+  const seen = new Map<string, number>();
+  return [...groups.values()].map((rs, gi): GroupSummary => {
     const r0 = rs[0]!.results;
-    let label = r0.mode === 'multitask' ? `multitask (${r0.method})` : r0.method;
-    const seen = labels.get(label) ?? 0;
-    labels.set(label, seen + 1);
-    if (seen > 0) label = `${label} #${seen + 1}`;
+    let label = labels[gi]!;
+    const n = (seen.get(label) ?? 0) + 1;
+    seen.set(label, n);
+    if (n > 1) label = `${label} #${n}`;
     const T = r0.tasks.length;
     // Forward transfer over seeds as Continual World: per task (mean AUC - mean AUC_ref) / (1 - mean AUC_ref), averaged over tasks.
     let forwardTransfer: Stat | null = null;
