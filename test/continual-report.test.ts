@@ -86,6 +86,7 @@ test('runs are grouped by what they trained; seeds give 90% bootstrap intervals;
   assert.ok(Math.abs(full.forgetting!.mean - 0.4) < 1e-12);
   // Forward transfer: AUC hammer (0.6, 0.8) -> 0.7, push-wall (0.8, 0.6) -> 0.7; references 0.5: (0.7 - 0.5) / 0.5 = 0.4.
   assert.ok(Math.abs(full.forwardTransfer!.mean - 0.4) < 1e-12);
+  assert.ok(Math.abs(full.forwardTransferMedian! - 0.4) < 1e-12);
   assert.ok(full.forwardTransfer!.ci && full.forwardTransfer!.ci[0] <= 0.4 + 1e-12 && 0.4 - 1e-12 <= full.forwardTransfer!.ci[1], JSON.stringify(full.forwardTransfer));
   assert.ok(Math.abs(full.retention!.mean - 0.3) < 1e-12);
   assert.deepEqual(full.retention!.ci, bootstrapMeanCI([0.2, 0.4]));
@@ -96,6 +97,7 @@ test('runs are grouped by what they trained; seeds give 90% bootstrap intervals;
   assert.equal(pn.performance.ci, undefined, 'one seed: no interval');
   assert.equal(pn.forgetting!.mean, 0);
   assert.equal(pn.forwardTransfer, null);
+  assert.equal(pn.forwardTransferMedian, null);
   const mt = groups.find((g) => g.mode === 'multitask')!;
   assert.equal(mt.forgetting, null);
   assert.equal(mt.matrix, null);
@@ -124,8 +126,8 @@ test('l2m report writes report.md and SVG charts readable offline', async () => 
     if (f.endsWith('.svg')) assert.match(fs.readFileSync(path.join(out, f), 'utf8'), /^<svg[\s\S]*<\/svg>\s*$/, f);
   }
   assert.ok(!fs.existsSync(path.join(out, 'matrix-multitask-full.svg')), 'no matrix for a multi-task run');
-  assert.match(markdown, /\| full \| 2 \(42, 43\) \| 10 \| 0\.500 \[0\.500, 0\.500\] \| 0\.400 \[/);
-  assert.match(markdown, /\| packnet \| 1 \(42\) \| 10 \| 0\.700 \| 0\.000 \| - \| 0\.600 \| 0\.600 \| 10 of 1,000 \|/);
+  assert.match(markdown, /\| full \| 2 \(42, 43\) \| 10 \| 0\.500 \[0\.500, 0\.500\] \| 0\.400 \[[^|]*\] \| 0\.400 \[[^|]*\] \| 0\.400 \| /);
+  assert.match(markdown, /\| packnet \| 1 \(42\) \| 10 \| 0\.700 \| 0\.000 \| - \| - \| 0\.600 \| 0\.600 \| 10 of 1,000 \|/);
   assert.match(markdown, /## Final score per task/);
   assert.match(markdown, /!\[full: matrix\]\(matrix-full\.svg\)/);
   // Every image the markdown names is there (relative paths: the folder reads offline).

@@ -5,12 +5,15 @@ import { ActionTokenizer } from '../src/data/action-tokenizer.ts';
 import { DecisionTransformer, PAPER_CONFIG } from '../src/model/decision-transformer.ts';
 import { EpisodeContext } from '../src/eval/context.ts';
 import { evaluate } from '../src/eval/evaluate.ts';
-import { interquartileMean, mean, std } from '../src/eval/metrics.ts';
+import { interquartileMean, mean, median, std } from '../src/eval/metrics.ts';
 import { markdownTable, textTable } from '../src/eval/report.ts';
 
 test('IQM trims floor(n/4) scores from each end (scipy.stats.trim_mean(x, 0.25))', () => {
   assert.equal(interquartileMean([8, 1, 7, 2, 6, 3, 5, 4]), 4.5);
   assert.equal(interquartileMean([0, 1, 1, 1, 100]), 1);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.equal(median([5, -9, 0.8]), 0.8);
+  assert.ok(Number.isNaN(median([])));
   assert.equal(interquartileMean([0.2, 0.9, 0.4]), 0.5);
   assert.equal(mean([1, 2, 3]), 2);
   assert.ok(Math.abs(std([1, 2, 3]) - Math.sqrt(2 / 3)) < 1e-12);

@@ -19,7 +19,7 @@ import { writeFileAtomic } from '../torch/atomic-write.ts';
 import type { ContinualResults } from '../train/continual.ts';
 import { bootstrapForwardTransferCI, bootstrapMeanCI, normalizedForwardTransfer, parseEvalCsv, type ContinualEvalRow } from './continual-metrics.ts';
 import { averageCurvesSvg, matrixHeatmapSvg, methodBarsSvg, taskCurvesSvg, type CurvePoint, type MethodBar } from './continual-plots.ts';
-import { mean } from './metrics.ts';
+import { mean, median } from './metrics.ts';
 import { readSelectionLog, runSelectionSvg, selectionPanels, summaryLine, trainEvalAgreement } from './selection.ts';
 import type { SelectionLog } from '../train/continual.ts';
 
@@ -48,6 +48,8 @@ export interface GroupSummary {
   performance: Stat;
   forgetting: Stat | null;
   forwardTransfer: Stat | null;
+  /** The median over tasks of the per-task forward transfer (a task whose reference is near 1 can dominate the mean). */
+  forwardTransferMedian: number | null;
   retention: Stat | null;
   retentionBase: number | null;
   /** Retention without the pre-training keys (methods with pre-training keys). */
@@ -167,6 +169,7 @@ export function summarize(runs: readonly RunData[]): GroupSummary[] {
     const T = r0.tasks.length;
     // Forward transfer over seeds as Continual World: per task (mean AUC - mean AUC_ref) / (1 - mean AUC_ref), averaged over tasks.
     let forwardTransfer: Stat | null = null;
+    let forwardTransferMedian: number | null = null;
     const withFt = rs.filter((r) => r.results.forward_transfer && r.results.auc);
     if (withFt.length > 0) {
       const auc = withFt.map((r) => r.results.auc!);
@@ -176,7 +179,9 @@ export function summarize(runs: readonly RunData[]): GroupSummary[] {
         return [...byRun.values()];
       });
       const per = r0.tasks.map((_, j) => (refs[j]!.length > 0 ? normalizedForwardTransfer(mean(auc.map((a) => a[j]!)), mean(refs[j]!)) : null));
-      const m = mean(per.filter((v): v is number => v !== null));
+      const defined = per.filter((v): v is number => v !== null);
+      const m = mean(defined);
+      forwardTransferMedian = median(defined);
       forwardTransfer = withFt.length > 1 || refs.some((x) => x.length > 1) ? { mean: m, ci: bootstrapForwardTransferCI(auc, refs) } : { mean: m };
     }
     const matrices = rs.map((r) => r.results.matrix).filter((m): m is number[][] => m !== null);
@@ -192,6 +197,7 @@ export function summarize(runs: readonly RunData[]): GroupSummary[] {
       performance: stat(rs.map((r) => r.results.performance)),
       forgetting: r0.mode === 'multitask' ? null : stat(rs.map((r) => r.results.forgetting?.mean ?? Number.NaN)),
       forwardTransfer,
+      forwardTransferMedian,
       retention: withRet.length > 0 ? stat(withRet.map((r) => r.results.retention!.mean)) : null,
       retentionBase: withRet.length > 0 ? mean(withRet.map((r) => r.results.retention!.baseMean)) : null,
       retentionWithoutKeys: withRet.some((r) => r.results.retention!.withoutPretrainKeys) ? stat(withRet.map((r) => r.results.retention!.withoutPretrainKeys?.mean ?? Number.NaN)) : null,
@@ -244,14 +250,14 @@ export function reportMarkdown(groups: readonly GroupSummary[], images: { method
   if (seqs.length === 1) lines.push(`Sequence: ${groups[0]!.tasks.join(', ')} (${groups[0]!.tasks.length} tasks).`, '');
   lines.push(
     'Performance: mean final score over tasks; forgetting: score at the end of a task\'s own phase minus its final score; forward transfer: ' +
-      'normalised AUC gain over single-task reference runs (Continual World). With several seeds: mean [90% bootstrap interval, 4000 resamples].',
+      'normalised AUC gain over single-task reference runs (Continual World), its mean over tasks and its median (a task whose reference AUC is near 1 can dominate the mean). With several seeds: mean [90% bootstrap interval, 4000 resamples].',
     '',
-    '| method | runs (seeds) | updates per task | performance | forgetting | forward transfer | retention | retention (base) | trainable params | ms per update |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| method | runs (seeds) | updates per task | performance | forgetting | forward transfer | forward transfer (median) | retention | retention (base) | trainable params | ms per update |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const g of groups) {
     lines.push(
-      `| ${g.label} | ${g.runs.length} (${g.seeds.join(', ')}) | ${g.stepsPerTask.toLocaleString('en-US')} | ${fmtStat(g.performance)} | ${fmtStat(g.forgetting)} | ${fmtStat(g.forwardTransfer)} | ${fmtStat(g.retention)} | ${f3(g.retentionBase)} | ${g.trainableParams.toLocaleString('en-US')} of ${g.totalParams.toLocaleString('en-US')} | ${Number.isFinite(g.secondsPerUpdate) ? (1000 * g.secondsPerUpdate).toFixed(1) : '-'} |`,
+      `| ${g.label} | ${g.runs.length} (${g.seeds.join(', ')}) | ${g.stepsPerTask.toLocaleString('en-US')} | ${fmtStat(g.performance)} | ${fmtStat(g.forgetting)} | ${fmtStat(g.forwardTransfer)} | ${f3(g.forwardTransferMedian)} | ${fmtStat(g.retention)} | ${f3(g.retentionBase)} | ${g.trainableParams.toLocaleString('en-US')} of ${g.totalParams.toLocaleString('en-US')} | ${Number.isFinite(g.secondsPerUpdate) ? (1000 * g.secondsPerUpdate).toFixed(1) : '-'} |`,
     );
   }
   if (images.methods) lines.push('', `![methods](${images.methods})`);

@@ -27,6 +27,14 @@ export function interquartileMean(xs: readonly number[]): number {
   return mean(sorted.slice(cut, sorted.length - cut));
 }
 
+/** The median; for an even count, the mean of the two middle values (numpy's). */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const sorted = [...xs].sort((a, b) => a - b);
+  const h = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[h]! : (sorted[h - 1]! + sorted[h]!) / 2;
+}
+
 /** Forgetting of a task: its score while it was being trained minus its final score. */
 export function forgetting(scoreWhileCurrent: number, finalScore: number): number {
   return scoreWhileCurrent - finalScore;
