@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEMO_DEFAULTS, runDemo, type DemoOptions } from '../src/train/demo.ts';
+import { DEMO_DEFAULTS, runDemo, type DemoOptions } from '../src/cli/demo-pipeline.ts';
 import { loadDecisionTransformer } from '../src/model/load.ts';
 
 test('the demo pipeline on tiny settings: collects, trains, evaluates, writes its files, reuses its data', async () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runTask, type TaskJob } from '../src/data/collect-tasks.ts';
+import { collectTasks, runTask, type TaskJob } from '../src/data/collect-tasks.ts';
 import { collectPolicyKinds } from '../src/data/collect-policy.ts';
 import { loadDataset } from '../src/data/dataset.ts';
 import { trainSac } from '../src/rl/train-sac.ts';
@@ -44,6 +44,16 @@ test('collect --policy sac stores the replay buffer of train-sac with the same s
   assert.deepEqual(ds.actions, buf.actions);
   assert.deepEqual(ds.rewards, buf.rewards);
   trained.learner!.dispose();
+});
+
+test('collectTasks worker processes load the sac policy from the module that registered it', async () => {
+  const out = path.join(tmp, 'worker');
+  const r = await collectTasks(['cartpole-swingup'], { ...job(out), workers: 2 });
+  assert.deepEqual(r.failures, []);
+  const whole = loadDataset(path.join(tmp, 'straight', 'cartpole-swingup.npz'));
+  const ds = loadDataset(r.results[0]!.path);
+  assert.deepEqual(ds.states, whole.states, 'the worker collected what this process did');
+  assert.deepEqual(ds.actions, whole.actions);
 });
 
 test('an interrupted sac collection resumes to exactly the uninterrupted dataset', async () => {

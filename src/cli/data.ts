@@ -8,6 +8,7 @@ import { setAssetDir } from '../envs/mujoco.ts';
 import { resolveTasks } from '../envs/registry.ts';
 import { ACTION_LABELS, AFTER_SUCCESS, collectPolicyKinds } from '../data/collect-policy.ts';
 import { collectTasks } from '../data/collect-tasks.ts';
+import '../rl/sac-collect.ts'; // registers --policy sac
 import { saveDataset } from '../data/dataset.ts';
 import { finalPath } from '../data/episode-writer.ts';
 import { importRelease } from '../data/import.ts';

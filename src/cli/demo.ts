@@ -1,13 +1,13 @@
 /**
  * `l2m demo`: the main job on small defaults. Collects scripted-expert data for a handful of
  * Meta-World tasks, pre-trains a small Decision Transformer, evaluates it, prints the results table
- * and writes it with plots into the run folder (see src/train/demo.ts).
+ * and writes it with plots into the run folder (see demo-pipeline.ts).
  */
 import { Command, Option } from 'commander';
 import { positiveInt } from './options.ts';
 import { ACTION_LABELS, type ActionLabels } from '../data/collect-policy.ts';
 import cliProgress from 'cli-progress';
-import { DEMO_DEFAULTS, runDemo } from '../train/demo.ts';
+import { DEMO_DEFAULTS, runDemo } from './demo-pipeline.ts';
 import { textTable } from '../eval/report.ts';
 import { setAssetDir } from '../envs/mujoco.ts';
 

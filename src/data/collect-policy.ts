@@ -10,7 +10,8 @@
  *   `random`:   uniform actions over the action space;
  *   `auto`:     `scripted` where the task has an expert, else `random`;
  *   `sac`:      a SAC agent trained while collecting: the dataset is its replay buffer (`src/rl/`).
- * Other kinds register a factory with `registerCollectPolicy`.
+ * Other kinds register a factory with `registerCollectPolicy` (`sac`: `src/rl/sac-collect.ts`, loaded by
+ * the command line).
  */
 import { scriptedPolicy } from '../envs/policies.ts';
 import { taskEntry } from '../envs/registry.ts';
@@ -65,11 +66,20 @@ export interface CollectRun {
 
 export type PolicyFactory = (spec: PolicySpec, task: string, env: Env, run?: CollectRun) => Promise<CollectPolicy> | CollectPolicy;
 
-const factories = new Map<string, PolicyFactory>();
+const factories = new Map<string, { factory: PolicyFactory; module?: string }>();
 
-/** Makes policy kind `kind` available to `collect` and `l2m data collect --policy kind`. */
-export function registerCollectPolicy(kind: string, factory: PolicyFactory): void {
-  factories.set(kind, factory);
+/**
+ * Makes policy kind `kind` available to `collect` and `l2m data collect --policy kind`. A kind defined
+ * above the data layer (SAC, `src/rl/sac-collect.ts`) registers itself when its module loads and passes
+ * that module's `import.meta.url`: `collectTasks`' worker processes import it before collecting with it.
+ */
+export function registerCollectPolicy(kind: string, factory: PolicyFactory, module?: string): void {
+  factories.set(kind, { factory, ...(module ? { module } : {}) });
+}
+
+/** The module that registered `kind`, if it was registered from outside this file. */
+export function collectPolicyModule(kind: string): string | undefined {
+  return factories.get(kind)?.module;
 }
 
 export function collectPolicyKinds(): string[] {
@@ -79,7 +89,7 @@ export function collectPolicyKinds(): string[] {
 export async function makeCollectPolicy(spec: PolicySpec, task: string, env: Env, run?: CollectRun): Promise<CollectPolicy> {
   const f = factories.get(spec.kind);
   if (!f) throw new Error(`unknown collection policy '${spec.kind}' (known: ${collectPolicyKinds().join(', ')})`);
-  const policy = await f(spec, task, env, run);
+  const policy = await f.factory(spec, task, env, run);
   if ((spec as { labels?: unknown }).labels === 'expert' && !policy.label) {
     throw new Error(`${task}: expert action labels need a scripted expert, and the '${policy.info.kind}' policy collecting this task has none`);
   }
@@ -232,5 +242,3 @@ registerCollectPolicy('auto', async (spec, task, env, run) => {
   const entry = await taskEntry(task);
   return makeCollectPolicy({ ...spec, kind: entry.scriptedPolicy ? 'scripted' : 'random' }, task, env, run);
 });
-/** `sac`: a SAC agent learning while it collects; the dataset is its replay buffer (src/rl/sac-collect.ts). */
-registerCollectPolicy('sac', async (spec, task, env, run) => (await import('../rl/sac-collect.ts')).sacCollectPolicy(spec, task, env, run));

@@ -6,7 +6,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { makeEnv } from '../envs/registry.ts';
 import { collect, type CollectResult, type EpisodeSummary } from './collect.ts';
-import { makeCollectPolicy, type PolicySpec } from './collect-policy.ts';
+import { collectPolicyModule, makeCollectPolicy, type PolicySpec } from './collect-policy.ts';
 
 export interface TaskJob {
   out: string;
@@ -45,7 +45,8 @@ export async function runTask(task: string, job: TaskJob, hooks: { onEpisode?(e:
   }
 }
 
-export type WorkerRequest = { type: 'run'; task: string; job: TaskJob } | { type: 'stop' } | { type: 'exit' };
+/** `modules`: what the worker imports first, the modules that registered the job's policy kind outside the data layer. */
+export type WorkerRequest = { type: 'run'; task: string; job: TaskJob; modules: string[] } | { type: 'stop' } | { type: 'exit' };
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'episode'; summary: EpisodeSummary }
@@ -94,7 +95,8 @@ export async function collectTasks(tasks: string[], opts: CollectTasksOptions): 
         }
         current = queue.shift()!;
         onTaskStart?.(current, slot);
-        child.send({ type: 'run', task: current, job } satisfies WorkerRequest);
+        const module = collectPolicyModule(job.policy.kind);
+        child.send({ type: 'run', task: current, job, modules: module ? [module] : [] } satisfies WorkerRequest);
       };
       let stopSent = false;
       const poll = setInterval(() => {

@@ -9,9 +9,10 @@ const send = (msg: WorkerReply): void => {
 let stop = false;
 let busy: Promise<void> = Promise.resolve();
 
-async function run(task: string, job: TaskJob): Promise<void> {
+async function run(task: string, job: TaskJob, modules: string[]): Promise<void> {
   stop = false;
   try {
+    for (const m of modules) await import(m);
     const result = await runTask(task, job, { onEpisode: (summary) => send({ type: 'episode', summary }), shouldStop: () => stop });
     send({ type: 'done', result });
   } catch (err) {
@@ -20,7 +21,7 @@ async function run(task: string, job: TaskJob): Promise<void> {
 }
 
 process.on('message', (msg: WorkerRequest) => {
-  if (msg.type === 'run') busy = busy.then(() => run(msg.task, msg.job));
+  if (msg.type === 'run') busy = busy.then(() => run(msg.task, msg.job, msg.modules));
   else if (msg.type === 'stop') stop = true;
   else if (msg.type === 'exit') busy.then(() => process.disconnect?.());
 });

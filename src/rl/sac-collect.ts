@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as torch from '../torch/index.ts';
-import type { CollectPolicy, CollectRun, PolicySpec } from '../data/collect-policy.ts';
+import { registerCollectPolicy, type CollectPolicy, type CollectRun, type PolicySpec } from '../data/collect-policy.ts';
 import { partialDir, readPartial } from '../data/episode-writer.ts';
 import { taskEntry } from '../envs/registry.ts';
 import type { Env } from '../envs/types.ts';
@@ -141,3 +141,6 @@ export async function sacCollectPolicy(spec: PolicySpec, task: string, env: Env,
     },
   };
 }
+
+/** `--policy sac`: a SAC agent learning while it collects; the dataset is its replay buffer. */
+registerCollectPolicy('sac', sacCollectPolicy, import.meta.url);
