@@ -10,7 +10,7 @@
 # 1. the small MT40 base (configs/small-mt40.yaml), then its evaluation over 50 episodes per task;
 # 2. single-task fine-tuning of every method on hammer, push-wall and faucet-close, then full fine-tuning
 #    on the other seven CW10 tasks (the forward-transfer references), then the suite's table;
-# 3. the CW10 continual runs of every method (configs/continual/cw10-*.yaml), then second seeds (L2M and the strongest baseline, L2).
+# 3. the CW10 continual runs of every method (configs/continual/cw10-*.yaml), then second seeds (L2M and the two strongest baselines at seed 42, L2P-Pv2 0.300 and L2 0.280).
 # Steps 2 and 3 run in LANES (default 2) parallel lanes, one process of one thread each (on 2 cores two
 # single-thread runs finish more updates per second together than one two-thread run). Lanes take the
 # next unclaimed job from one list; a continual job waits until every reference run has finished.
@@ -27,7 +27,8 @@ CW10=(hammer-v2 push-wall-v2 faucet-close-v2 push-back-v2 stick-pull-v2 handle-p
 # continual jobs: config file stem, then overrides (a second seed gets its own name)
 CONTINUAL=(
   "full" "l2m" "packnet" "ewc" "multitask" "l2" "l2m-oracle" "l2m-ia3" "l2m seed=43 name=cw10-l2m-43" "l2p-pv2"
-  "l2 seed=43 name=cw10-l2-43" "l2p-pt" "l2p-pret" "l2m-pretrain-keys" "l2m-no-penalty" "lora"
+  "l2 seed=43 name=cw10-l2-43" "l2p-pt" "l2p-pret" "l2m-pretrain-keys" "l2p-pv2 seed=43 name=cw10-l2p-pv2-43"
+  "l2m-no-penalty" "lora"
 )
 l2m() { node bin/l2m.mjs "$@"; }
 stamp() { date -u +%FT%TZ; }
