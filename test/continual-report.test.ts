@@ -84,6 +84,8 @@ test('runs are grouped by what they trained; seeds give 90% bootstrap intervals;
   assert.deepEqual(full.performance.ci, [0.5, 0.5]);
   // Forgetting: seed 42 ((0.8 - 0) + 0) / 2 = 0.4; seed 43 ((1 - 0.2) + 0) / 2 = 0.4.
   assert.ok(Math.abs(full.forgetting!.mean - 0.4) < 1e-12);
+  // Learned (the end of each task's own phase): seed 42 (0.8, 1), seed 43 (1, 0.8): 0.9 and 0.9.
+  assert.ok(Math.abs(full.learned!.mean - 0.9) < 1e-12);
   // Forward transfer: AUC hammer (0.6, 0.8) -> 0.7, push-wall (0.8, 0.6) -> 0.7; references 0.5: (0.7 - 0.5) / 0.5 = 0.4.
   assert.ok(Math.abs(full.forwardTransfer!.mean - 0.4) < 1e-12);
   assert.ok(Math.abs(full.forwardTransferMedian! - 0.4) < 1e-12);
@@ -100,6 +102,7 @@ test('runs are grouped by what they trained; seeds give 90% bootstrap intervals;
   assert.equal(pn.forwardTransferMedian, null);
   const mt = groups.find((g) => g.mode === 'multitask')!;
   assert.equal(mt.forgetting, null);
+  assert.equal(mt.learned, null);
   assert.equal(mt.matrix, null);
   assert.equal(mt.performance.mean, 0.9);
 });
@@ -126,8 +129,8 @@ test('l2m report writes report.md and SVG charts readable offline', async () => 
     if (f.endsWith('.svg')) assert.match(fs.readFileSync(path.join(out, f), 'utf8'), /^<svg[\s\S]*<\/svg>\s*$/, f);
   }
   assert.ok(!fs.existsSync(path.join(out, 'matrix-multitask-full.svg')), 'no matrix for a multi-task run');
-  assert.match(markdown, /\| full \| 2 \(42, 43\) \| 10 \| 0\.500 \[0\.500, 0\.500\] \| 0\.400 \[[^|]*\] \| 0\.400 \[[^|]*\] \| 0\.400 \| /);
-  assert.match(markdown, /\| packnet \| 1 \(42\) \| 10 \| 0\.700 \| 0\.000 \| - \| - \| 0\.600 \| 0\.600 \| 10 of 1,000 \|/);
+  assert.match(markdown, /\| full \| 2 \(42, 43\) \| 10 \| 0\.500 \[0\.500, 0\.500\] \| 0\.400 \[[^|]*\] \| 0\.900 \[0\.900, 0\.900\] \| 0\.400 \[[^|]*\] \| 0\.400 \| /);
+  assert.match(markdown, /\| packnet \| 1 \(42\) \| 10 \| 0\.700 \| 0\.000 \| 0\.700 \| - \| - \| 0\.600 \| 0\.600 \| 10 of 1,000 \|/);
   assert.match(markdown, /## Final score per task/);
   assert.match(markdown, /!\[full: matrix\]\(matrix-full\.svg\)/);
   // Every image the markdown names is there (relative paths: the folder reads offline).

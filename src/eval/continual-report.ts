@@ -1,7 +1,7 @@
 /**
  * `l2m report <run dirs...>`: tables and plots over continual runs (`l2m continual` run folders) and
  * their seeds, readable offline (report.md beside its SVG files):
- * - the method table: performance, forgetting, forward transfer, retention (with the base's), trainable
+ * - the method table: performance, forgetting, learned (end of own phase), forward transfer, retention (with the base's), trainable
  *   parameters; with several seeds of a method, Continual World's 90% bootstrap intervals (4000
  *   resamples; `continual-metrics.ts`);
  * - the final score of every task per method;
@@ -47,6 +47,8 @@ export interface GroupSummary {
   seeds: number[];
   performance: Stat;
   forgetting: Stat | null;
+  /** Mean over tasks of each task's score at the end of its own phase (the matrix's diagonal); null for multi-task runs. */
+  learned: Stat | null;
   forwardTransfer: Stat | null;
   /** The median over tasks of the per-task forward transfer (a task whose reference is near 1 can dominate the mean). */
   forwardTransferMedian: number | null;
@@ -196,6 +198,7 @@ export function summarize(runs: readonly RunData[]): GroupSummary[] {
       seeds: rs.map((r) => r.results.seed),
       performance: stat(rs.map((r) => r.results.performance)),
       forgetting: r0.mode === 'multitask' ? null : stat(rs.map((r) => r.results.forgetting?.mean ?? Number.NaN)),
+      learned: r0.mode === 'multitask' ? null : stat(rs.map((r) => (r.results.matrix ? mean(r.results.matrix.map((row, j) => row[j]!)) : Number.NaN))),
       forwardTransfer,
       forwardTransferMedian,
       retention: withRet.length > 0 ? stat(withRet.map((r) => r.results.retention!.mean)) : null,
@@ -249,15 +252,15 @@ export function reportMarkdown(groups: readonly GroupSummary[], images: { method
   const seqs = [...new Set(groups.map((g) => g.tasks.join(',')))];
   if (seqs.length === 1) lines.push(`Sequence: ${groups[0]!.tasks.join(', ')} (${groups[0]!.tasks.length} tasks).`, '');
   lines.push(
-    'Performance: mean final score over tasks; forgetting: score at the end of a task\'s own phase minus its final score; forward transfer: ' +
+    'Performance: mean final score over tasks; forgetting: score at the end of a task\'s own phase minus its final score; learned: score at the end of a task\'s own phase; forward transfer: ' +
       'normalised AUC gain over single-task reference runs (Continual World), its mean over tasks and its median (a task whose reference AUC is near 1 can dominate the mean). With several seeds: mean [90% bootstrap interval, 4000 resamples].',
     '',
-    '| method | runs (seeds) | updates per task | performance | forgetting | forward transfer | forward transfer (median) | retention | retention (base) | trainable params | ms per update |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| method | runs (seeds) | updates per task | performance | forgetting | learned | forward transfer | forward transfer (median) | retention | retention (base) | trainable params | ms per update |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const g of groups) {
     lines.push(
-      `| ${g.label} | ${g.runs.length} (${g.seeds.join(', ')}) | ${g.stepsPerTask.toLocaleString('en-US')} | ${fmtStat(g.performance)} | ${fmtStat(g.forgetting)} | ${fmtStat(g.forwardTransfer)} | ${f3(g.forwardTransferMedian)} | ${fmtStat(g.retention)} | ${f3(g.retentionBase)} | ${g.trainableParams.toLocaleString('en-US')} of ${g.totalParams.toLocaleString('en-US')} | ${Number.isFinite(g.secondsPerUpdate) ? (1000 * g.secondsPerUpdate).toFixed(1) : '-'} |`,
+      `| ${g.label} | ${g.runs.length} (${g.seeds.join(', ')}) | ${g.stepsPerTask.toLocaleString('en-US')} | ${fmtStat(g.performance)} | ${fmtStat(g.forgetting)} | ${fmtStat(g.learned)} | ${fmtStat(g.forwardTransfer)} | ${f3(g.forwardTransferMedian)} | ${fmtStat(g.retention)} | ${f3(g.retentionBase)} | ${g.trainableParams.toLocaleString('en-US')} of ${g.totalParams.toLocaleString('en-US')} | ${Number.isFinite(g.secondsPerUpdate) ? (1000 * g.secondsPerUpdate).toFixed(1) : '-'} |`,
     );
   }
   if (images.methods) lines.push('', `![methods](${images.methods})`);
