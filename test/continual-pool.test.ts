@@ -19,6 +19,7 @@ import { writeReport } from '../src/eval/continual-report.ts';
 import { selectionAgreement, selectionSummary, selectionTaskIds, sumSelections, trainEvalAgreement } from '../src/eval/selection.ts';
 import type { SelectionMatrix, PoolState } from '../src/adapt/pool.ts';
 import { pretrainTinyBase, tinyWorkspace } from './helpers/tiny-base.ts';
+import { killContinualAt } from './helpers/continual-kill.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ws = tinyWorkspace('l2m-continual-pool-', [['reach-v2', 1], ['door-open-v2', 4], ['hammer-v2', 2], ['push-wall-v2', 3]]);
@@ -116,30 +117,7 @@ test('pre-training keys: a phase before the first task; retention with and witho
 
 test('pre-training keys: only the keys train in their phase; resumed after SIGKILL (mid-phase, after a phase snapshot, in retention) and an abort to identical files', async () => {
   const cfg = clConfig('l2m-keys-resumed');
-  const script = path.join(tmp, 'kill.mts');
-  fs.writeFileSync(
-    script,
-    `import { parseContinualConfig } from ${JSON.stringify(path.join(root, 'src/train/continual-config.ts'))};
-import { continual } from ${JSON.stringify(path.join(root, 'src/train/continual.ts'))};
-const cfg = parseContinualConfig(JSON.parse(process.argv[2]));
-const [kind, a, b] = process.argv[3].split(':');
-const die = () => process.kill(process.pid, 'SIGKILL');
-let evaluating = '';
-await continual(cfg, {
-  resume: process.argv[4] === 'resume',
-  hooks: {
-    onKeysUpdate: (k) => { if (kind === 'keys' && k === Number(a)) die(); },
-    onSnapshot: (p) => { if (kind === 'snapshot' && p === Number(a)) die(); },
-    onEvalStart: (u, what) => { evaluating = what.includes('retention') ? 'retention' : String(u); },
-    onEvalStep: (_d, step) => { if (kind === 'evalstep' && evaluating === a && step === Number(b)) die(); },
-  },
-});
-`,
-  );
-  const kill = (at: string, resume: boolean): void => {
-    const child = spawnSync(process.execPath, ['--import', 'tsx', script, JSON.stringify(cfg), at, resume ? 'resume' : 'fresh'], { cwd: root, encoding: 'utf8' });
-    assert.equal(child.signal, 'SIGKILL', `${at}: ${child.stderr}`);
-  };
+  const kill = (at: string, resume: boolean): void => killContinualAt(cfg, at, resume);
   kill('keys:3', false);
   // Resume into the evaluation at update 0 and stop there: the checkpoint is the end of the keys' phase.
   await assert.rejects(

@@ -5,7 +5,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +18,7 @@ import { loadAdapter } from '../src/adapt/checkpoint.ts';
 import type { ProbeState } from './helpers/continual-probe.ts';
 import './helpers/continual-probe.ts';
 import { pretrainTinyBase, tinyWorkspace } from './helpers/tiny-base.ts';
+import { killContinualAt } from './helpers/continual-kill.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ws = tinyWorkspace('l2m-continual-', [['reach-v2', 1], ['hammer-v2', 2], ['push-wall-v2', 3]]);
@@ -138,34 +138,9 @@ test('views: per-task evaluation uses the episodes of the batched one; training 
 });
 
 test('l2m continual resumes after SIGKILL to identical results (mid-phase, at a task end, in retraining, during evaluations, at a task switch, in retention)', async () => {
-  const script = path.join(tmp, 'kill.mts');
-  fs.writeFileSync(
-    script,
-    `import { parseContinualConfig } from ${JSON.stringify(path.join(root, 'src/train/continual-config.ts'))};
-import { continual } from ${JSON.stringify(path.join(root, 'src/train/continual.ts'))};
-import ${JSON.stringify(path.join(root, 'test/helpers/continual-probe.ts'))};
-const cfg = parseContinualConfig(JSON.parse(process.argv[2]));
-const [kind, a, b] = process.argv[3].split(':');
-const die = () => process.kill(process.pid, 'SIGKILL');
-let evaluating = '';
-await continual(cfg, {
-  resume: process.argv[4] === 'resume',
-  hooks: {
-    onUpdate: (u) => { if (kind === 'update' && u === Number(a)) die(); },
-    onRetrainUpdate: (p, k) => { if (kind === 'retrain' && p === Number(a) && k === Number(b)) die(); },
-    onPhase: (p, _t, what) => { if (kind === what && p === Number(a)) die(); },
-    onEvalStart: (u, what) => { evaluating = what.includes('retention') ? 'retention' : String(u); },
-    onEvalStep: (_d, step) => { if (kind === 'evalstep' && evaluating === a && step === Number(b)) die(); },
-  },
-});
-`,
-  );
   const cfg = clConfig('resumed', { reference: { runs: [path.join(tmp, 'refs', 'ref-hammer')] } });
   const kills = ['update:5', 'end:0', 'retrain:0:1', 'evalstep:6:2', 'begin:1', 'evalstep:9:3', 'evalstep:retention:2'];
-  kills.forEach((kill, i) => {
-    const child = spawnSync(process.execPath, ['--import', 'tsx', script, JSON.stringify(cfg), kill, i === 0 ? 'fresh' : 'resume'], { cwd: root, encoding: 'utf8' });
-    assert.equal(child.signal, 'SIGKILL', `${kill}: ${child.stderr}`);
-  });
+  kills.forEach((kill, i) => killContinualAt(cfg, kill, i > 0));
   const resumed = await continual(cfg, { resume: true });
   assert.deepEqual(withoutTimes(resumed), { ...(withoutTimes(main) as object), name: 'resumed' });
   for (const f of ['eval.csv', 'train.csv', 'progress.json']) assert.equal(runFile('resumed', f), runFile('probe', f), f);
@@ -197,20 +172,8 @@ test('the continual methods in the loop: PackNet keeps task 0 exactly (its view 
   assert.equal(JSON.parse(runFile('packnet', 'metrics.jsonl').trim().split('\n').filter((l) => l.includes('"retrain"')).at(-1)!).step, 2);
   const ewcCfg = (name: string): ContinualConfig => clConfig(name, { method: { name: 'ewc', fisherBatches: 2 }, eval: { retention: [] } });
   const whole = await continual(ewcCfg('ewc'));
-  const script = path.join(tmp, 'kill-ewc.mts');
-  fs.writeFileSync(
-    script,
-    `import { parseContinualConfig } from ${JSON.stringify(path.join(root, 'src/train/continual-config.ts'))};
-import { continual } from ${JSON.stringify(path.join(root, 'src/train/continual.ts'))};
-const cfg = parseContinualConfig(JSON.parse(process.argv[2]));
-await continual(cfg, { resume: process.argv[3] === 'resume', hooks: { onUpdate: (u) => { if (u === Number(process.argv[4])) process.kill(process.pid, 'SIGKILL'); } } });
-`,
-  );
   const cfg = ewcCfg('ewc-resumed');
-  for (const [i, at] of [7, 11].entries()) {
-    const child = spawnSync(process.execPath, ['--import', 'tsx', script, JSON.stringify(cfg), i === 0 ? 'fresh' : 'resume', String(at)], { cwd: root, encoding: 'utf8' });
-    assert.equal(child.signal, 'SIGKILL', child.stderr);
-  }
+  for (const [i, at] of [7, 11].entries()) killContinualAt(cfg, `update:${at}`, i > 0);
   const resumed = await continual(cfg, { resume: true });
   assert.deepEqual(withoutTimes(resumed), { ...(withoutTimes(whole) as object), name: 'ewc-resumed' });
   assert.equal(runFile('ewc-resumed', 'train.csv'), runFile('ewc', 'train.csv'));
