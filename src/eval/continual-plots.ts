@@ -7,18 +7,7 @@
  * - the method table as bars with their bootstrap intervals.
  */
 import type { TopLevelSpec } from 'vega-lite';
-
-async function render(spec: TopLevelSpec): Promise<string> {
-  // Vega and Vega-Lite load on the first plot: imported with the module, they added about 30 MB to
-  // every l2m command that imports this one (eval included) and never plots.
-  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
+import { renderSvg } from './plots.ts';
 
 export interface CurvePoint {
   update: number;
@@ -40,7 +29,7 @@ export function taskCurvesSvg(points: readonly CurvePoint[], tasks: readonly str
     });
   }
   const x = { field: 'update', type: 'quantitative' as const, title: 'update', scale: { domain: [0, last] } };
-  return render({
+  return renderSvg({
     title,
     data: { values },
     facet: { row: { field: 'task', type: 'nominal', sort: [...tasks], title: null, header: { labelAngle: 0, labelAlign: 'left', labelLimit: 200 } } },
@@ -69,7 +58,7 @@ export interface AverageCurve {
 
 /** The mean score over the sequence's tasks against updates, one line per method, task boundaries marked. */
 export function averageCurvesSvg(points: readonly AverageCurve[], boundaries: readonly number[], title = 'average score over the sequence'): Promise<string> {
-  return render({
+  return renderSvg({
     title,
     width: 560,
     height: 260,
@@ -93,7 +82,7 @@ export function matrixHeatmapSvg(matrix: readonly (readonly number[])[], tasks: 
   const short = (t: string): string => t.replace(/-v2$/, '');
   const values = matrix.flatMap((row, p) => row.map((score, j) => ({ after: `${p} ${short(tasks[p]!)}`, task: `${j} ${short(tasks[j]!)}`, score: Number.isFinite(score) ? score : null, label: Number.isFinite(score) ? score.toFixed(2) : '-' })));
   const order = tasks.map((t, j) => `${j} ${short(t)}`);
-  return render({
+  return renderSvg({
     title,
     data: { values },
     width: { step: 44 },
@@ -120,7 +109,7 @@ export interface MethodBar {
 /** Performance, forgetting, forward transfer and retention per method, with their 90% intervals when there are several seeds. */
 export function methodBarsSvg(bars: readonly MethodBar[], title = 'methods'): Promise<string> {
   const values = bars.filter((b) => Number.isFinite(b.value)).map((b) => ({ ...b, lo: b.lo ?? b.value, hi: b.hi ?? b.value }));
-  return render({
+  return renderSvg({
     title,
     data: { values },
     facet: { column: { field: 'metric', type: 'nominal', title: null, sort: ['performance', 'forgetting', 'forward transfer', 'retention'] } },
@@ -171,7 +160,7 @@ export function selectionHeatmapSvg(panels: readonly SelectionPanel[], o: { pool
   taskOrder.sort((a, b) => ids(a) - ids(b));
   const step = entries > 60 ? 7 : entries > 30 ? 10 : 14;
   const order = (panel: string): string[] => taskOrder.filter((t) => values.some((v) => v.panel === panel && v.task === t));
-  return render({
+  return renderSvg({
     title: o.title,
     vconcat: panels.map(({ panel }) => ({
       title: { text: panel, anchor: 'start', fontSize: 11 },

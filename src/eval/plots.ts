@@ -2,7 +2,8 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { EvalReport } from './evaluate.ts';
 
-async function render(spec: TopLevelSpec): Promise<string> {
+/** Renders a Vega-Lite spec to SVG, headless. */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   // Vega and Vega-Lite load on the first plot: imported with the module, they added about 30 MB to
   // every l2m command that imports this one (eval included) and never plots.
   const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
@@ -16,7 +17,7 @@ async function render(spec: TopLevelSpec): Promise<string> {
 
 /** Training loss (and learning rate on a second axis) against optimiser updates. */
 export function lossCurveSvg(points: { update: number; loss: number; lr: number }[], title = 'pre-training loss'): Promise<string> {
-  return render({
+  return renderSvg({
     title,
     width: 480,
     height: 260,
@@ -31,7 +32,7 @@ export function lossCurveSvg(points: { update: number; loss: number; lr: number 
 
 /** Per-task score bars: success rate (Meta-World) or normalised score (DMControl). */
 export function taskScoresSvg(report: EvalReport, title = 'evaluation'): Promise<string> {
-  return render({
+  return renderSvg({
     title,
     width: 480,
     height: { step: 22 },
