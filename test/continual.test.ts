@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../src/torch/index.ts';
-import { loadContinualConfig, parseContinualConfig, type ContinualConfig } from '../src/train/continual-config.ts';
+import { loadContinualConfig, parseContinualConfig, resumableView, type ContinualConfig } from '../src/train/continual-config.ts';
 import { continual, type ContinualResults } from '../src/train/continual.ts';
 import { continualMetrics, parseEvalCsv } from '../src/eval/continual-metrics.ts';
 import { methodNames } from '../src/adapt/registry.ts';
@@ -177,6 +177,17 @@ test('the continual methods in the loop: PackNet keeps task 0 exactly (its view 
   const resumed = await continual(cfg, { resume: true });
   assert.deepEqual(withoutTimes(resumed), { ...(withoutTimes(whole) as object), name: 'ewc-resumed' });
   assert.equal(runFile('ewc-resumed', 'train.csv'), runFile('ewc', 'train.csv'));
+});
+
+test('--resume compares configs whatever the order of their keys (a config.json of another version)', () => {
+  const cfg = clConfig('order');
+  const reversed = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(reversed) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversed(x)])) : v;
+  const saved = JSON.parse(JSON.stringify(reversed(cfg))) as ContinualConfig;
+  assert.notEqual(JSON.stringify(saved), JSON.stringify(cfg));
+  assert.equal(resumableView(saved), resumableView(cfg));
+  assert.notEqual(resumableView({ ...saved, train: { ...saved.train, lr: 2e-4 } }), resumableView(cfg), 'a setting that differs still counts');
+  assert.equal(resumableView({ ...saved, eval: { ...saved.eval, workers: 7 } }), resumableView(cfg), 'eval.workers may change');
 });
 
 test('mode: multitask trains every task jointly for the same total updates', async () => {

@@ -51,10 +51,13 @@ export function finalPath(out: string, task: string): string {
   return path.join(out, `${task}.npz`);
 }
 
-/** JSON with sorted keys, for comparing settings. */
+/** JSON with sorted keys, for comparing settings; like JSON.stringify, a key whose value is undefined is left out. */
 export function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`).join(',')}}`;
+  }
   return JSON.stringify(v);
 }
 

@@ -6,7 +6,8 @@
  * end of each phase. `mode: multitask` is the upper bound: all tasks jointly, the same total updates.
  */
 import { z } from 'zod';
-import { applyOverride } from './config.ts';
+import { applyOverride, commonTrainFields } from './config.ts';
+import { stableJson } from '../data/episode-writer.ts';
 import { readYamlMapping } from './finetune-config.ts';
 import '../adapt/index.ts'; // registers the built-in methods
 import { parseMethodConfig } from '../adapt/registry.ts';
@@ -43,17 +44,10 @@ export const continualSchema = z
       .object({
         /** Updates per task (the original: 100K); multi-task runs make stepsPerTask x tasks updates. */
         stepsPerTask: positiveInt,
-        batchSize: positiveInt.default(256),
-        accumulation: positiveInt.default(1),
-        /** Constant learning rate (the original's code: 1e-4; the paper: 5e-5 for CW). */
-        lr: z.number().positive().default(1e-4),
-        weightDecay: z.number().nonnegative().default(0.01),
-        betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.999]),
-        gradClip: z.number().positive().default(0.25),
+        /** batchSize, lr (constant: the original's code 1e-4, the paper 5e-5 for CW), AdamW, clipping, logging, checkpoints. */
+        ...commonTrainFields,
         /** A fresh optimiser at every task switch (the original keeps one: reset_optim_on_switch=False). */
         resetOptimizer: z.boolean().default(false),
-        logEvery: positiveInt.default(50),
-        checkpointEvery: positiveInt.default(1000),
       })
       .strict(),
     eval: z
@@ -150,5 +144,6 @@ export function loadContinualConfig(file: string, opts: { overrides?: string[] }
  */
 export function resumableView(c: ContinualConfig): string {
   const { workers: _w, concurrentEnvs: _c, retention: _r, retentionEpisodes: _re, baseScoreCache: _b, ...evalRest } = c.eval;
-  return JSON.stringify({ ...c, assets: undefined, threads: undefined, reference: undefined, eval: evalRest });
+  // Key order does not matter (a config.json written by another version lists its keys in another order).
+  return stableJson({ ...c, assets: undefined, threads: undefined, reference: undefined, eval: evalRest });
 }
