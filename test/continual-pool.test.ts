@@ -12,13 +12,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../src/torch/index.ts';
-import { parseContinualConfig, type ContinualConfig } from '../src/train/continual-config.ts';
 import { continual, type ContinualResults, type SelectionLog } from '../src/train/continual.ts';
 import { adaptedModel } from '../src/train/finetune.ts';
 import { writeReport } from '../src/eval/continual-report.ts';
 import { selectionAgreement, selectionSummary, selectionTaskIds, sumSelections, trainEvalAgreement } from '../src/eval/selection.ts';
 import type { SelectionMatrix, PoolState } from '../src/adapt/pool.ts';
-import { pretrainTinyBase, tinyWorkspace } from './helpers/tiny-base.ts';
+import { continualConfigs, pretrainTinyBase, tinyWorkspace } from './helpers/tiny-base.ts';
 import { killContinualAt } from './helpers/continual-kill.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,24 +26,14 @@ const { tmp, dataDir, baseDir } = ws;
 const outDir = path.join(tmp, 'cl');
 test.before(() => pretrainTinyBase(ws));
 
-type Raw = Record<string, unknown>;
 const keysMethod = { name: 'l2m', pool: 4, rank: 2, alpha: 4, pretrainKeys: 2 };
 const keysPhase = { steps: 4, tasks: ['reach-v2', 'door-open-v2'], dataDir };
-function clConfig(name: string, extra: Raw = {}): ContinualConfig {
-  const { train, eval: ev, ...rest } = extra as { train?: Raw; eval?: Raw };
-  return parseContinualConfig({
-    name,
-    outDir,
-    base: baseDir,
-    sequence: ['hammer-v2', 'push-wall-v2'],
-    method: keysMethod,
-    pretrainKeys: keysPhase,
-    data: { dir: dataDir },
-    train: { stepsPerTask: 4, batchSize: 8, lr: 1e-2, logEvery: 2, checkpointEvery: 2, ...train },
-    eval: { every: 2, episodes: 1, maxEpisodeSteps: 5, retention: ['reach-v2'], workers: 0, concurrentEnvs: 2, ...ev },
-    ...rest,
-  });
-}
+const clConfig = continualConfigs(ws, outDir, {
+  method: keysMethod,
+  pretrainKeys: keysPhase,
+  train: { stepsPerTask: 4, batchSize: 8, lr: 1e-2, logEvery: 2, checkpointEvery: 2 },
+  eval: { every: 2 },
+});
 const runFile = (name: string, file: string): string => fs.readFileSync(path.join(outDir, name, file), 'utf8');
 const selectionOf = (name: string): SelectionLog => JSON.parse(runFile(name, 'selection.json')) as SelectionLog;
 const withoutTimes = (r: ContinualResults): unknown => ({ ...r, secondsPerUpdate: undefined });

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../src/torch/index.ts';
-import { loadContinualConfig, parseContinualConfig, resumableView, type ContinualConfig } from '../src/train/continual-config.ts';
+import { loadContinualConfig, resumableView, type ContinualConfig } from '../src/train/continual-config.ts';
 import { continual, type ContinualResults } from '../src/train/continual.ts';
 import { continualMetrics, parseEvalCsv } from '../src/eval/continual-metrics.ts';
 import { methodNames } from '../src/adapt/registry.ts';
@@ -17,7 +17,7 @@ import { loadDecisionTransformer } from '../src/model/load.ts';
 import { loadAdapter } from '../src/adapt/checkpoint.ts';
 import type { ProbeState } from './helpers/continual-probe.ts';
 import './helpers/continual-probe.ts';
-import { pretrainTinyBase, tinyWorkspace } from './helpers/tiny-base.ts';
+import { continualConfigs, pretrainTinyBase, tinyWorkspace } from './helpers/tiny-base.ts';
 import { killContinualAt } from './helpers/continual-kill.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,21 +26,11 @@ const { tmp, dataDir, baseDir } = ws;
 const outDir = path.join(tmp, 'cl');
 test.before(() => pretrainTinyBase(ws));
 
-type Raw = Record<string, unknown>;
-function clConfig(name: string, extra: Raw = {}): ContinualConfig {
-  const { train, eval: ev, ...rest } = extra as { train?: Raw; eval?: Raw };
-  return parseContinualConfig({
-    name,
-    outDir,
-    base: baseDir,
-    sequence: ['hammer-v2', 'push-wall-v2'],
-    method: { name: 'probe', retrain: 2 },
-    data: { dir: dataDir },
-    train: { stepsPerTask: 6, batchSize: 8, lr: 1e-3, logEvery: 2, checkpointEvery: 4, ...train },
-    eval: { every: 3, episodes: 1, maxEpisodeSteps: 5, retention: ['reach-v2'], workers: 0, concurrentEnvs: 2, ...ev },
-    ...rest,
-  });
-}
+const clConfig = continualConfigs(ws, outDir, {
+  method: { name: 'probe', retrain: 2 },
+  train: { stepsPerTask: 6, batchSize: 8, lr: 1e-3, logEvery: 2, checkpointEvery: 4 },
+  eval: { every: 3 },
+});
 const runFile = (name: string, file: string): string => fs.readFileSync(path.join(outDir, name, file), 'utf8');
 const withoutTimes = (r: ContinualResults): unknown => ({ ...r, secondsPerUpdate: undefined });
 

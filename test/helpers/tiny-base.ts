@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parsePretrainConfig } from '../../src/train/config.ts';
 import { pretrain } from '../../src/train/pretrain.ts';
+import { parseContinualConfig, type ContinualConfig } from '../../src/train/continual-config.ts';
 import { writeSyntheticMetaWorld } from './synthetic-data.ts';
 
 export interface TinyWorkspace {
@@ -38,4 +39,29 @@ export async function pretrainTinyBase(ws: TinyWorkspace): Promise<void> {
       eval: { atEnd: false },
     }),
   );
+}
+
+type Raw = Record<string, unknown>;
+
+/**
+ * Continual configs on the workspace's base and data: hammer-v2 then push-wall-v2, evaluations of 1
+ * episode cut at 5 steps in this thread, retention on reach-v2; `defaults`, then each call's `extra`,
+ * override that (their `train` and `eval` key by key).
+ */
+export function continualConfigs(ws: TinyWorkspace, outDir: string, defaults: Raw): (name: string, extra?: Raw) => ContinualConfig {
+  const { train: dTrain, eval: dEval, ...dRest } = defaults as { train?: Raw; eval?: Raw };
+  return (name, extra = {}) => {
+    const { train, eval: ev, ...rest } = extra as { train?: Raw; eval?: Raw };
+    return parseContinualConfig({
+      name,
+      outDir,
+      base: ws.baseDir,
+      sequence: ['hammer-v2', 'push-wall-v2'],
+      data: { dir: ws.dataDir },
+      ...dRest,
+      train: { ...dTrain, ...train },
+      eval: { episodes: 1, maxEpisodeSteps: 5, retention: ['reach-v2'], workers: 0, concurrentEnvs: 2, ...dEval, ...ev },
+      ...rest,
+    });
+  };
 }
