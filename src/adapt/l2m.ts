@@ -27,7 +27,7 @@ import type { Modulation } from '../model/modulation.ts';
 import * as torch from '../torch/index.ts';
 import { injectIa3, type Ia3Config } from './ia3.ts';
 import { resolveLayers } from './inject.ts';
-import { injectLora, type LoraConfig } from './lora.ts';
+import { injectLora, loraFields, type LoraConfig } from './lora.ts';
 import { registerMethod } from './registry.ts';
 import { KeyPool, PoolBook, checkPoolConfig, poolFields, poolHooks, type PoolMethod, type PoolSelection } from './pool.ts';
 
@@ -36,12 +36,7 @@ const layers = z.union([z.literal('all'), z.array(z.number().int()).min(1)]).def
 export const l2mSchema = z
   .object({
     pool: z.number().int().positive().default(30),
-    rank: z.number().int().positive().default(8),
-    alpha: z.number().positive().default(16),
-    q: z.boolean().default(true),
-    k: z.boolean().default(false),
-    v: z.boolean().default(true),
-    ffn: z.boolean().default(true),
+    ...loraFields,
     layers,
     ...poolFields,
   })

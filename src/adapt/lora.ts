@@ -129,20 +129,20 @@ export class LoraResidual extends nn.Linear {
   }
 }
 
-export const loraSchema = z
-  .object({
-    rank: z.number().int().positive().default(8),
-    /** Scale = alpha / rank (the original: alpha = 2 r, scale 2). */
-    alpha: z.number().positive().default(16),
-    q: z.boolean().default(true),
-    k: z.boolean().default(false),
-    v: z.boolean().default(true),
-    /** The FFN's residual low-rank map on the c_fc output (`mod_ff`). */
-    ffn: z.boolean().default(true),
-    /** Blocks to modulate: 'all' or indices (negative = from the end). */
-    layers: z.union([z.literal('all'), z.array(z.number().int())]).default('all'),
-  })
-  .strict();
+/** LoRA's settings, shared with L2M's pool of LoRAs (`l2m.ts`). */
+export const loraFields = {
+  rank: z.number().int().positive().default(8),
+  /** Scale = alpha / rank (the original: alpha = 2 r, scale 2). */
+  alpha: z.number().positive().default(16),
+  q: z.boolean().default(true),
+  k: z.boolean().default(false),
+  v: z.boolean().default(true),
+  /** The FFN's residual low-rank map on the c_fc output (`mod_ff`). */
+  ffn: z.boolean().default(true),
+  /** Blocks to modulate: 'all' or indices (negative = from the end). */
+  layers: z.union([z.literal('all'), z.array(z.number().int())]).default('all'),
+};
+export const loraSchema = z.object(loraFields).strict();
 export type LoraConfig = z.infer<typeof loraSchema>;
 
 /** Wraps the chosen layers of `model` with LoRA of `rows` pool rows; returns the wrappers. */
