@@ -88,12 +88,12 @@ export interface TaskScore {
   base: number;
 }
 
-export interface ContinualResults {
+/** results.json: the run's settings, Continual World's metrics of its eval.csv (tasks, initial, matrix, final, performance, forgetting, auc), transfer and retention. */
+export interface ContinualResults extends ContinualMetrics {
   name: string;
   mode: 'sequential' | 'multitask';
   /** The sequence as configured (a set name, a '+' join, or a list). */
   sequence: string | string[];
-  tasks: string[];
   method: string;
   methodConfig: unknown;
   base: string;
@@ -106,15 +106,6 @@ export interface ContinualResults {
   trainableParams: number;
   totalParams: number;
   secondsPerUpdate: number;
-  /** Scores at update 0. */
-  initial: number[];
-  /** matrix[p][j]: task j at the end of phase p (null for multi-task runs). */
-  matrix: number[][] | null;
-  final: number[];
-  performance: number;
-  forgetting: { perTask: number[]; mean: number } | null;
-  /** Per task, the mean score over the evaluations of its own phase (null for multi-task runs). */
-  auc: number[] | null;
   /** Absent without reference runs (see notes). */
   forward_transfer?: ForwardTransfer & { references: Record<string, Array<{ run: string; auc: number }>> };
   retention: Retention | null;
