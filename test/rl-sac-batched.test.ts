@@ -174,12 +174,17 @@ test('split over processes, the collection stores the same data, stops on reques
   const out = path.join(tmp, 'processes');
   const seen: string[] = [];
   let starts = 0;
+  // Stop after 3 episodes in all, or as soon as one task has 2: the two processes run at their own
+  // speeds (a loaded machine can starve one), so a count over all tasks alone could let the faster
+  // group finish before the stop reaches it.
+  const episodesOf = (t: string): number => seen.filter((s) => s.startsWith(`${t}:`)).length;
   const first = await collectSacBatched(
-    collectOpts(out, { processes: 2, onStart: () => starts++, onEpisode: (e) => seen.push(`${e.task}:${e.episode}`), shouldStop: () => seen.length >= 3 }),
+    collectOpts(out, { processes: 2, onStart: () => starts++, onEpisode: (e) => seen.push(`${e.task}:${e.episode}`), shouldStop: () => seen.length >= 3 || TASKS.some((t) => episodesOf(t) >= 2) }),
   );
   assert.equal(first.stopped, true);
   assert.equal(starts, 1);
-  assert.ok(first.results.every((x) => x.stopped && x.episodes >= 1 && x.episodes < 3), JSON.stringify(first.results));
+  assert.ok(first.results.every((x) => x.stopped && x.episodes < 3), JSON.stringify(first.results));
+  assert.ok(first.results.some((x) => x.episodes >= 1), JSON.stringify(first.results));
   const progress: Map<string, number>[] = [];
   const r = await collectSacBatched(collectOpts(out, { processes: 3, resume: true, onProgress: (m) => progress.push(m), onEpisode: (e) => seen.push(`${e.task}:${e.episode}`) }));
   assert.equal(r.stopped, false);
