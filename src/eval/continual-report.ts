@@ -139,13 +139,13 @@ export function groupLabels(results: ReadonlyArray<Pick<ContinualResults, 'mode'
       const tied = [...counts.keys()].filter((v) => counts.get(v) === most);
       // The setting most groups share; on a tie, absence if it is among the tied, else none (each names its own).
       const common: string | undefined | null = tied.length === 1 ? tied[0] : tied.includes(undefined) ? undefined : null;
-      const mine = JSON.stringify(cfgOf(r)[k]);
+      const v = cfgOf(r)[k];
+      const mine = JSON.stringify(v);
       if (mine === common) continue;
       if (mine === undefined) {
         parts.push(`no ${k}`);
         continue;
       }
-      const v = cfgOf(r)[k];
       parts.push(v === true || (typeof v === 'object' && v !== null) ? k : `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
     }
     return parts.length > 0 ? `${base[i]} (${parts.join(', ')})` : base[i]!;
