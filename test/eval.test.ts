@@ -5,7 +5,7 @@ import { ActionTokenizer } from '../src/data/action-tokenizer.ts';
 import { DecisionTransformer, PAPER_CONFIG } from '../src/model/decision-transformer.ts';
 import { EpisodeContext } from '../src/eval/context.ts';
 import { evaluate } from '../src/eval/evaluate.ts';
-import { interquartileMean, mean, median, std } from '../src/eval/metrics.ts';
+import { formatScore, interquartileMean, mean, median, std } from '../src/eval/metrics.ts';
 import { markdownTable, textTable } from '../src/eval/report.ts';
 
 test('IQM trims floor(n/4) scores from each end (scipy.stats.trim_mean(x, 0.25))', () => {
@@ -17,6 +17,15 @@ test('IQM trims floor(n/4) scores from each end (scipy.stats.trim_mean(x, 0.25))
   assert.equal(interquartileMean([0.2, 0.9, 0.4]), 0.5);
   assert.equal(mean([1, 2, 3]), 2);
   assert.ok(Math.abs(std([1, 2, 3]) - Math.sqrt(2 / 3)) < 1e-12);
+});
+
+test('scores print to three decimals, a missing one as "-", and a tiny negative as 0.000, not -0.000', () => {
+  assert.equal(formatScore(0.4567), '0.457');
+  assert.equal(formatScore(-0.0004), '0.000');
+  assert.equal(formatScore(-0), '0.000');
+  assert.equal(formatScore(-0.04), '-0.040');
+  assert.equal(formatScore(null), '-');
+  assert.equal(formatScore(Number.NaN), '-');
 });
 
 test('the rolling context is left-padded and holds the last K steps, like a training window', () => {

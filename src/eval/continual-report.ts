@@ -19,7 +19,7 @@ import { writeFileAtomic } from '../torch/atomic-write.ts';
 import type { ContinualResults } from '../train/continual.ts';
 import { bootstrapForwardTransferCI, bootstrapMeanCI, normalizedForwardTransfer, parseEvalCsv, type ContinualEvalRow } from './continual-metrics.ts';
 import { averageCurvesSvg, matrixHeatmapSvg, methodBarsSvg, taskCurvesSvg, type CurvePoint, type MethodBar } from './continual-plots.ts';
-import { mean, median } from './metrics.ts';
+import { formatScore, mean, median } from './metrics.ts';
 import { readSelectionLog, runSelectionSvg, selectionPanels, summaryLine, trainEvalAgreement } from './selection.ts';
 import type { SelectionLog } from '../train/continual.ts';
 
@@ -214,7 +214,7 @@ export function summarize(runs: readonly RunData[]): GroupSummary[] {
   });
 }
 
-const f3 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(3));
+const f3 = formatScore;
 const fmtStat = (s: Stat | null): string => (s === null || !Number.isFinite(s.mean) ? '-' : s.ci ? `${f3(s.mean)} [${f3(s.ci[0])}, ${f3(s.ci[1])}]` : f3(s.mean));
 const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 

@@ -39,3 +39,10 @@ export function median(xs: readonly number[]): number {
 export function forgetting(scoreWhileCurrent: number, finalScore: number): number {
   return scoreWhileCurrent - finalScore;
 }
+
+/** A score to three decimals for tables; '-' when missing, and never "-0.000". */
+export function formatScore(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '-';
+  const s = x.toFixed(3);
+  return s === '-0.000' ? '0.000' : s;
+}

@@ -49,7 +49,7 @@ import { resolveTasks } from '../envs/registry.ts';
 import { setAssetDir } from '../envs/mujoco.ts';
 import type { Domain } from '../envs/types.ts';
 import { evaluate, type EvalReport, type TaskResult } from '../eval/evaluate.ts';
-import { mean } from '../eval/metrics.ts';
+import { formatScore, mean } from '../eval/metrics.ts';
 import { continualMetrics, forwardTransfer, parseEvalCsv, windowMean, type ContinualEvalRow, type ContinualMetrics, type ForwardTransfer } from '../eval/continual-metrics.ts';
 import { baseIdentity, currentBaseIdentity, trainableParameters } from '../adapt/inject.ts';
 import { isPoolMethod, keyPullLoss, type PoolMethod, type SelectionMatrix } from '../adapt/pool.ts';
@@ -787,7 +787,7 @@ function assembleResults(
   };
 }
 
-const f3 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(3));
+const f3 = formatScore;
 const short = (t: string): string => t.replace(/-v2$/, '');
 
 /** results.md: the summary, the per-task table, the matrix and retention. */

@@ -32,6 +32,7 @@ import { adamwGroups } from './optimizer.ts';
 import { trainStep, updateSeed } from './step.ts';
 import { loadTaskDatasetsIn } from './pretrain.ts';
 import { baseScores } from './base-scores.ts';
+import { formatScore } from '../eval/metrics.ts';
 
 export interface FinetuneHooks {
   onUpdate?(update: number, total: number, loss: number): void;
@@ -217,7 +218,7 @@ export async function finetune(cfg: FinetuneConfig, opts: { resume?: boolean; ho
 }
 
 export function resultsMarkdown(r: FinetuneResults): string {
-  const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '-');
+  const f = formatScore;
   const lines = [
     `# ${r.method} on ${r.task}`,
     '',
