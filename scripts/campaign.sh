@@ -28,7 +28,7 @@ CW10=(hammer-v2 push-wall-v2 faucet-close-v2 push-back-v2 stick-pull-v2 handle-p
 CONTINUAL=(
   "full" "l2m" "packnet" "ewc" "multitask" "l2" "l2m-oracle" "l2m-ia3" "l2m seed=43 name=cw10-l2m-43" "l2p-pv2"
   "l2 seed=43 name=cw10-l2-43" "l2p-pt" "l2p-pret" "l2m-pretrain-keys" "l2p-pv2 seed=43 name=cw10-l2p-pv2-43"
-  "l2m-no-penalty" "lora"
+  "l2m-no-penalty" "lora" "l2m-query-keys" "l2m-query-keys-pretrain"
 )
 l2m() { node bin/l2m.mjs "$@"; }
 stamp() { date -u +%FT%TZ; }

@@ -548,6 +548,68 @@ test('paper model: L2M pool 13,271,040 + 23,040 keys with the whole-pool Kaiming
   }
 });
 
+test('keyInit query: a fresh entry training picks jumps to its windows\' mean query direction (at its old norm), then the batch is selected again', () => {
+  const { model, method, pool } = attached({ name: 'l2m', pool: 6, keyInit: 'query' });
+  const plain = attached({ name: 'l2m', pool: 6 });
+  try {
+    const b = batch(12, 71);
+    const before = keysOf(pool);
+    // Evaluation never initialises.
+    model.eval();
+    torch.tidy(() => model.forward(b.x));
+    assert.deepEqual(keysOf(pool), before, 'an evaluation pass changed the keys');
+    // Training: every entry is fresh (no batch counted yet). The first selection by brute force:
+    model.train();
+    const queries = handQueries(model, b.x);
+    const first = bruteTopK(queries, before, 1).map((r) => r[0]!);
+    const votes = new Map<number, number>();
+    for (const e of first) votes.set(e, (votes.get(e) ?? 0) + 1);
+    const entry = [...votes].sort((u, v) => v[1] - u[1] || u[0] - v[0])[0]![0];
+    // Every window picked a fresh entry, so the direction is the mean of all their unit queries.
+    const unit = (v: number[]): number[] => {
+      const n = Math.sqrt(v.reduce((a, x) => a + x * x, 0));
+      return v.map((x) => x / n);
+    };
+    const dir = unit(queries.map(unit).reduce((acc, q) => acc.map((a, i) => a + q[i]!), new Array<number>(CFG.dModel).fill(0)));
+    const norm = Math.sqrt(before[entry]!.reduce((a, x) => a + x * x, 0));
+    torch.tidy(() => model.forward(b.x));
+    const after = keysOf(pool);
+    after.forEach((k, i) => {
+      if (i !== entry) assert.deepEqual(k, before[i], `key ${i} moved`);
+      else k.forEach((v, j) => assert.ok(Math.abs(v - dir[j]! * norm) < 1e-5, `key ${entry}[${j}]: ${v} vs ${dir[j]! * norm}`));
+    });
+    // The counted selection is the one made with the new key (brute force again), not the first.
+    const again = bruteTopK(queries, after, 1).map((r) => r[0]!);
+    const counts = method.pool.counts().counts;
+    counts.forEach((c, i) => assert.ok(Math.abs(c - again.filter((e) => e === i).length / 12) < 1e-12, `count of entry ${i}`));
+    assert.ok(again.filter((e) => e === entry).length > first.filter((e) => e === entry).length, 'the moved key should win more windows');
+    // A plain pool (keyInit absent) moves no key in a forward pass.
+    const p0 = keysOf(plain.pool);
+    plain.model.train();
+    torch.tidy(() => plain.model.forward(b.x));
+    assert.deepEqual(keysOf(plain.pool), p0);
+    dispose(b);
+  } finally {
+    dispose(model, plain.model);
+  }
+  // In the pretrain-keys phase it is a pre-training key that moves (fresh in that phase's own counts).
+  const pre = attached({ name: 'l2m', pool: 4, pretrainKeys: 3, keyInit: 'query' });
+  try {
+    const b = batch(8, 72);
+    pre.method.pool.setPhase('pretrain-keys');
+    pre.model.train();
+    const poolKeys = keysOf(pre.pool);
+    const preKeys = torch.tidy(() => pre.pool.pretrain_keys!.tolist()) as number[][];
+    torch.tidy(() => pre.model.forward(b.x));
+    assert.deepEqual(keysOf(pre.pool), poolKeys, 'the pool keys moved in the pretrain-keys phase');
+    const moved = (torch.tidy(() => pre.pool.pretrain_keys!.tolist()) as number[][]).filter((k, i) => k.some((v, j) => v !== preKeys[i]![j])).length;
+    assert.equal(moved, 1, 'exactly one pre-training key should move on the first batch');
+    dispose(b);
+  } finally {
+    dispose(pre.model);
+  }
+});
+
 test('defaults are the original l2p.yaml / l2m_lora.yaml ones; bad configs are refused with clear errors', () => {
   assert.deepEqual(parseMethodConfig({ name: 'l2m' }).config, { pool: 30, rank: 8, alpha: 16, q: true, k: false, v: true, ffn: true, layers: 'all', countPenalty: true, pullCoef: 0.5, recordSelections: true });
   assert.deepEqual(parseMethodConfig({ name: 'l2m-ia3' }).config, { pool: 30, k: true, v: true, ffn: true, layers: 'all', countPenalty: true, pullCoef: 0.5, recordSelections: true });
@@ -569,6 +631,8 @@ test('defaults are the original l2p.yaml / l2m_lora.yaml ones; bad configs are r
     [{ name: 'l2m-ia3', k: false, v: false, ffn: false }, /nothing to modulate/],
     [{ name: 'l2m', pullCoef: -1 }, /- pullCoef: /],
     [{ name: 'l2m', pretrainKeys: 0 }, /- pretrainKeys: /],
+    [{ name: 'l2m', keyInit: 'kmeans' }, /- keyInit: /],
+    [{ name: 'l2p', form: 'prompt', keyInit: 'query' }, /- keyInit: keyInit 'query' needs top-1 matching \(topK is 5/],
   ] as const) {
     assert.throws(() => parseMethodConfig(spec), (e: Error) => re.test(e.message), `${JSON.stringify(spec)} should fail with ${re}`);
   }

@@ -215,12 +215,14 @@ test('bad input gets a clear error before any training starts, and writes nothin
 test('every config in configs/continual is valid and runs its method at its scale\'s shared protocol', () => {
   const dir = path.join(root, 'configs', 'continual');
   const files = [...fs.readdirSync(dir).map((f) => path.join(dir, f)), ...fs.readdirSync(path.join(dir, 'paper')).map((f) => path.join(dir, 'paper', f))].filter((f) => f.endsWith('.yaml') && !path.basename(f).startsWith('common'));
-  assert.ok(files.length >= 26, `${files.length} configs`);
+  assert.ok(files.length >= 30, `${files.length} configs`);
   // What each file must run: the method's name and the fields that make it that variant.
   const expected: Record<string, { name: string; fields?: Record<string, unknown> }> = {
     'l2m-oracle': { name: 'l2m', fields: { oracle: { tasks: 10 } } },
     'l2m-pretrain-keys': { name: 'l2m', fields: { pretrainKeys: 10 } },
     'l2m-no-penalty': { name: 'l2m', fields: { countPenalty: false } },
+    'l2m-query-keys': { name: 'l2m', fields: { keyInit: 'query' } },
+    'l2m-query-keys-pretrain': { name: 'l2m', fields: { keyInit: 'query', pretrainKeys: 10 } },
     'l2p-pt': { name: 'l2p', fields: { form: 'prompt' } },
     'l2p-pret': { name: 'l2p', fields: { form: 'prefix' } },
     'l2p-pv2': { name: 'l2p', fields: { form: 'ptuning-v2' } },

@@ -41,6 +41,15 @@
  * The identity needs a pool row that never trains: with pre-training keys the L2M pool holds one extra
  * row (LoRA B = 0, (IA)3 = 1), never selected in training (so it gets zero gradients and stays exact).
  *
+ * Query-initialised keys (`keyInit: 'query'`, ours, not the original's; top-1 only): with keys at
+ * U(-1, 1) (norm about √(d/3)) and the protocol's lr, the pull moves a key too little in a short phase
+ * to reach its task's queries (docs/l2m.md, Results). With this option, when a training batch selects
+ * entries no training batch has selected before (their count is 0, in the phase's own count book), the
+ * one of them most windows picked (lowest index on ties) gets the mean direction of the normalised
+ * queries of all the windows that picked a fresh entry, at the norm its key had; the batch is then
+ * selected again. Nothing else changes (penalty, pull, counts, evaluation); the state needs nothing new
+ * (a fresh entry is one whose count is 0).
+ *
  * Selection statistics (for `l2m report` / `l2m eval --selection` heatmaps): with `recordSelections`
  * (default on), every adapt-phase modulate call adds each window's k selections to a task × entry
  * count matrix, one for training and one for evaluation (by `model.training`). A window's task is
@@ -79,6 +88,13 @@ export const poolFields = {
   pretrainKeys: z.number().int().positive().optional(),
   /** Record the task × entry selection matrices (training and evaluation). */
   recordSelections: z.boolean().default(true),
+  /**
+   * How a key starts: `uniform` (the original: U(-1, 1) until the pull moves it) or `query` (not in the
+   * original; see the file header): an entry's key, when training first selects it, jumps to the mean
+   * direction of the windows that picked it. Top-1 pools only. Absent means `uniform` (so the configs
+   * of earlier runs parse, and resume, unchanged).
+   */
+  keyInit: z.enum(['uniform', 'query']).optional(),
 };
 
 /** The fields `checkPoolConfig` reads. */
@@ -90,6 +106,7 @@ export interface PoolConfig {
   oracle?: { tasks: number };
   pretrainKeys?: number;
   recordSelections: boolean;
+  keyInit?: 'uniform' | 'query';
 }
 
 /** Cross-field checks of a pool config, as zod issues (used in each method's superRefine). */
@@ -102,6 +119,7 @@ export function checkPoolConfig(c: PoolConfig, ctx: z.RefinementCtx, opts: { pre
     else if (c.topK > c.pool / tasks) ctx.addIssue({ code: 'custom', path: ['topK'], message: `topK ${c.topK} is larger than a task's block (${c.pool / tasks} entries)` });
     if (c.pretrainKeys !== undefined) ctx.addIssue({ code: 'custom', path: ['pretrainKeys'], message: 'pre-training keys cannot be combined with the oracle (the oracle matches only within the window\'s task block)' });
   }
+  if (c.keyInit === 'query' && c.topK !== 1) ctx.addIssue({ code: 'custom', path: ['keyInit'], message: `keyInit 'query' needs top-1 matching (topK is ${c.topK}: the lower ranks would claim a fresh entry in every batch)` });
   if (c.pretrainKeys !== undefined && !opts.pretrainKeys) ctx.addIssue({ code: 'custom', path: ['pretrainKeys'], message: 'pre-training keys need a pool whose entries can be switched off per window (l2m, l2m-ia3); a prompt pool cannot' });
 }
 
@@ -390,9 +408,41 @@ export abstract class KeyPool extends nn.Module implements ModelAdapter {
     return torch.tensor(out, { shape: [B, N], dtype: 'bool', device });
   }
 
+  /**
+   * keyInit 'query': moves the key of the fresh entry this selection picked most to the picking windows'
+   * mean query direction (see the file header). Returns whether a key changed.
+   */
+  #initFreshKey(sel: PoolSelection): boolean {
+    const pre = this.book.phase === 'pretrain-keys';
+    const counts = (pre ? this.book.pretrain! : this.book.adapt).counts;
+    const votes = new Map<number, number>();
+    const windows: number[] = [];
+    sel.entries.forEach((e, b) => {
+      if (counts[e] !== 0) return;
+      votes.set(e, (votes.get(e) ?? 0) + 1);
+      windows.push(b);
+    });
+    if (windows.length === 0) return false;
+    let entry = -1;
+    for (const [e, v] of votes) if (entry < 0 || v > votes.get(entry)! || (v === votes.get(entry)! && e < entry)) entry = e;
+    const keys = pre ? this.pretrain_keys! : this.keys;
+    torch.noGrad(() =>
+      torch.tidy(() => {
+        const qn = F.normalize(sel.query.detach(), 2, 1).indexSelect(0, torch.tensor(Int32Array.from(windows), { dtype: 'int64', device: keys.device }));
+        const direction = F.normalize(qn.mean([0], true), 2, 1); // [1, d]
+        const row = keys.narrow(0, entry, 1);
+        const fresh = direction.mul(row.norm(2, 1, true)); // the old key's norm
+        const mask = torch.tensor(Uint8Array.from({ length: keys.size(0) }, (_, i) => (i === entry ? 1 : 0)), { shape: [keys.size(0), 1], dtype: 'bool', device: keys.device });
+        keys.copy_(fresh.expand(keys.shape).where(mask, keys));
+      }),
+    );
+    return true;
+  }
+
   modulate(ctx: WindowContext): Modulation {
     return torch.tidy(() => {
-      const sel = this.select(ctx);
+      let sel = this.select(ctx);
+      if (this.training && this.book.cfg.keyInit === 'query' && this.#initFreshKey(sel)) sel = this.select(ctx);
       this.book.observe(sel, ctx, this.training);
       const mod = this.modulationOf(sel, ctx);
       if (this.book.cfg.pullCoef > 0) mod.auxLoss = sel.pull.mul(-this.book.cfg.pullCoef);
