@@ -16,6 +16,7 @@ import type { Mujoco, MjModel, MjData, ModelLease } from '../mujoco.ts';
 import { makeData, nameToId } from '../mujoco.ts';
 import { Rng } from '../rng.ts';
 import { boxSpace, type BoxSpace, type Env, type StepInfo, type StepResult } from '../types.ts';
+import { padCagingReward, type PadCagingMargins } from './pad-caging-reward.ts';
 import { hamacherProduct, tolerance } from './rewards.ts';
 import { matToQuatXYZW } from './rotation.ts';
 
@@ -43,14 +44,40 @@ export interface SawyerConfig {
   /** `_random_reset_space`: `randomResetVector()` samples uniformly from this box. */
   randomResetLow: readonly number[];
   randomResetHigh: readonly number[];
-  /** `goal_space`: the goal's observation bounds (the observation is clipped to them, as upstream). */
-  goalLow: XYZ;
-  goalHigh: XYZ;
+  /** `goal_space`: the goal's observation bounds (the observation is clipped to them, as upstream); default the hand's. */
+  goalLow?: XYZ;
+  goalHigh?: XYZ;
 }
 
 export interface Evaluation {
   reward: number;
   info: StepInfo & { success: number };
+}
+
+/** The info most tasks report, in upstream's key order; booleans become 0/1 (see `evaluation`). */
+export interface EvaluationTerms {
+  success: boolean | number;
+  nearObject: boolean | number;
+  graspSuccess: boolean | number;
+  graspReward: number;
+  inPlaceReward: number;
+  objToTarget: number;
+}
+
+/** The reward with upstream's usual info dict (`unscaled_reward` repeats the reward). */
+export function evaluation(reward: number, t: EvaluationTerms): Evaluation {
+  return {
+    reward,
+    info: {
+      success: Number(t.success),
+      near_object: Number(t.nearObject),
+      grasp_success: Number(t.graspSuccess),
+      grasp_reward: t.graspReward,
+      in_place_reward: t.inPlaceReward,
+      obj_to_target: t.objToTarget,
+      unscaled_reward: reward,
+    },
+  };
 }
 
 export interface CagingOptions {
@@ -151,8 +178,8 @@ export abstract class SawyerXYZEnv implements Env {
     if (config.randomResetLow.length !== config.randomResetHigh.length) {
       throw new Error(`${ctx.name}: randomResetLow has ${config.randomResetLow.length} numbers, randomResetHigh ${config.randomResetHigh.length}`);
     }
-    this.goalLow = config.goalLow;
-    this.goalHigh = config.goalHigh;
+    this.goalLow = config.goalLow ?? config.handLow;
+    this.goalHigh = config.goalHigh ?? config.handHigh;
 
     this.data = makeData(this.mj, this.lease); // activates the lease: the model is the compiled scene now
     // Upstream reset_mocap_welds: every weld gets MuJoCo 3's layout with torquescale 5.
@@ -177,8 +204,8 @@ export abstract class SawyerXYZEnv implements Env {
     const inf = new Array(OBS_OBJ_MAX_LEN).fill(Infinity);
     const frameLow = [...HAND_SPACE_LOW, -1, ...inf.map((x) => -x)];
     const frameHigh = [...HAND_SPACE_HIGH, 1, ...inf];
-    this.obsLow = Float64Array.from([...frameLow, ...frameLow, ...config.goalLow]);
-    this.obsHigh = Float64Array.from([...frameHigh, ...frameHigh, ...config.goalHigh]);
+    this.obsLow = Float64Array.from([...frameLow, ...frameLow, ...this.goalLow]);
+    this.obsHigh = Float64Array.from([...frameHigh, ...frameHigh, ...this.goalHigh]);
     this.observationSpace = boxSpace(this.obsLow, this.obsHigh);
   }
 
@@ -450,6 +477,10 @@ export abstract class SawyerXYZEnv implements Env {
   protected sitePos(name: string): Float64Array {
     return this.row(this.dataView('site_xpos'), this.siteId(name));
   }
+  /** A body's position in the model (`model.body(name).pos`, relative to its parent), a copy. */
+  protected modelBodyPos(name: string): Float64Array {
+    return this.row(this.modelView('body_pos'), this.bodyId(name));
+  }
   /** Moves a site in the model (upstream `model.site(name).pos = pos`, e.g. the goal marker). */
   protected setSitePos(name: string, pos: ArrayLike<number>): void {
     this.modelView('site_pos').set([pos[0], pos[1], pos[2]], 3 * this.siteId(name));
@@ -487,6 +518,20 @@ export abstract class SawyerXYZEnv implements Env {
     return this.rng.uniformBox(this.randomResetLow, this.randomResetHigh);
   }
 
+  /**
+   * `randomResetVector()` drawn again while the object (v[0:2]) lies within `minDist` in x-y of the goal
+   * (v[3:5], or the fixed `goal`): upstream's resampling loops.
+   */
+  protected randomResetVectorApart(minDist: number, goal?: ArrayLike<number>): Float64Array {
+    const tooClose = (v: Float64Array): boolean => {
+      const g = goal ?? v.subarray(3);
+      return Math.hypot(v[0] - g[0], v[1] - g[1]) < minDist;
+    };
+    let v = this.randomResetVector();
+    while (tooClose(v)) v = this.randomResetVector();
+    return v;
+  }
+
   /** Midpoint of the two fingertip sites (upstream `tcp_center`). */
   tcpCenter(): Float64Array {
     const s = this.dataView('site_xpos');
@@ -518,6 +563,46 @@ export abstract class SawyerXYZEnv implements Env {
   }
   protected touchingMainObject(): boolean {
     return this.touchingObject(this.geomId(this.mainObjectGeom));
+  }
+  /** Upstream's usual `grasp_success`: the gripper open (> 0), `obj` 2 cm above its start, both pads on the main object. */
+  protected graspedAndLifted(obj: ArrayLike<number>, tcpOpened: number): boolean {
+    // cheap conditions first: the contact scan is the costly part of the conjunction
+    return tcpOpened > 0 && obj[2] - 0.02 > this.objInitPos[2] && this.touchingMainObject();
+  }
+
+  /**
+   * `evaluation` with upstream's info for moving an object to a goal (pick-place, push-wall, shelf-place,
+   * soccer, ...): success within 7 cm of the goal, near the object within 3 cm, `graspedAndLifted`.
+   */
+  protected objectToGoalEvaluation(
+    reward: number,
+    t: { obj: ArrayLike<number>; tcpOpened: number; tcpToObj: number; objToTarget: number; graspReward: number; inPlaceReward: number },
+  ): Evaluation {
+    return evaluation(reward, {
+      success: t.objToTarget <= 0.07,
+      nearObject: t.tcpToObj <= 0.03,
+      graspSuccess: this.graspedAndLifted(t.obj, t.tcpOpened),
+      graspReward: t.graspReward,
+      inPlaceReward: t.inPlaceReward,
+      objToTarget: t.objToTarget,
+    });
+  }
+
+  /** `padCagingReward` (push-back, sweep, sweep-into, soccer) of `obj` with this env's pads and start positions. */
+  protected padCaging(obj: ArrayLike<number>, margins: PadCagingMargins): number {
+    return padCagingReward(
+      {
+        obj,
+        objInitPos: this.objInitPos,
+        tcp: this.tcpCenter(),
+        initTcp: this.initTcp,
+        leftPad: this.bodyPos('leftpad'),
+        rightPad: this.bodyPos('rightpad'),
+        initLeftPad: this.initLeftPad,
+        initRightPad: this.initRightPad,
+      },
+      margins,
+    );
   }
 
   /** Upstream `_gripper_caging_reward` (the base version; pick-place-like tasks override it with their own). */

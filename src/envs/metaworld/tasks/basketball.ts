@@ -1,6 +1,6 @@
 /** basketball-v2: pick up a ball and dunk it through a hoop. */
 import { dist, hamacherProduct, norm, tolerance } from '../rewards.ts';
-import { defineTask, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
+import { defineTask, evaluation, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
 
 const TARGET_RADIUS = 0.08;
 const GOAL_LOW = [-0.1, 0.85, 0] as const;
@@ -32,8 +32,7 @@ export class SawyerBasketballV2 extends SawyerXYZEnv {
 
   protected resetModel(): void {
     this.resetHand();
-    let v = this.randomResetVector();
-    while (Math.hypot(v[0] - v[3], v[1] - v[4]) < 0.15) v = this.randomResetVector();
+    const v = this.randomResetVectorApart(0.15);
     this.objInitPos = Float64Array.of(v[0], v[1], BALL_Z);
     this.setBodyPos('basket_goal', v.subarray(3, 6));
     this.setObjXyz(this.objInitPos);
@@ -63,18 +62,14 @@ export class SawyerBasketballV2 extends SawyerXYZEnv {
     let reward = hamacherProduct(objectGrasped, inPlace);
     if (holding) reward += 1 + 5 * inPlace;
     if (targetToObj < TARGET_RADIUS) reward = 10;
-    return {
-      reward,
-      info: {
-        success: targetToObj <= TARGET_RADIUS ? 1 : 0,
-        near_object: tcpToObj <= 0.05 ? 1 : 0,
-        grasp_success: tcpOpened > 0 && obj[2] - 0.03 > this.objInitPos[2] ? 1 : 0,
-        grasp_reward: objectGrasped,
-        in_place_reward: inPlace,
-        obj_to_target: targetToObj,
-        unscaled_reward: reward,
-      },
-    };
+    return evaluation(reward, {
+      success: targetToObj <= TARGET_RADIUS,
+      nearObject: tcpToObj <= 0.05,
+      graspSuccess: tcpOpened > 0 && obj[2] - 0.03 > this.objInitPos[2],
+      graspReward: objectGrasped,
+      inPlaceReward: inPlace,
+      objToTarget: targetToObj,
+    });
   }
 }
 

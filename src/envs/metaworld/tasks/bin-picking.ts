@@ -1,6 +1,6 @@
 /** bin-picking-v2: pick a cube out of one bin and drop it into the other. */
 import { dist, hamacherProduct, tolerance } from '../rewards.ts';
-import { defineTask, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
+import { defineTask, evaluation, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
 
 const TARGET_RADIUS = 0.05;
 const GOAL_LOW = [0.1199, 0.699, -0.001] as const;
@@ -70,18 +70,14 @@ export class SawyerBinPickingV2 extends SawyerXYZEnv {
     const graspSuccess = nearObject && lifted && !pinchedWithoutObj;
     if (graspSuccess) reward += 1 + 5 * hamacherProduct(aboveFloor, inPlace);
     if (targetToObj < TARGET_RADIUS) reward = 10;
-    return {
-      reward,
-      info: {
-        success: targetToObj <= 0.05 ? 1 : 0,
-        near_object: nearObject ? 1 : 0,
-        grasp_success: graspSuccess ? 1 : 0,
-        grasp_reward: objectGrasped,
-        in_place_reward: inPlace,
-        obj_to_target: targetToObj,
-        unscaled_reward: reward,
-      },
-    };
+    return evaluation(reward, {
+      success: targetToObj <= 0.05,
+      nearObject,
+      graspSuccess,
+      graspReward: objectGrasped,
+      inPlaceReward: inPlace,
+      objToTarget: targetToObj,
+    });
   }
 }
 

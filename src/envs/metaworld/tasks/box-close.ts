@@ -1,6 +1,6 @@
 /** box-close-v2: pick up a lid by its handle and put it on a box. */
 import { hamacherProduct, norm, tolerance } from '../rewards.ts';
-import { defineTask, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
+import { defineTask, evaluation, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
 
 const GOAL_LOW = [-0.1, 0.7, 0.133] as const;
 const GOAL_HIGH = [0.1, 0.8, 0.133] as const;
@@ -22,7 +22,7 @@ export class SawyerBoxCloseV2 extends SawyerXYZEnv {
       goalLow: GOAL_LOW,
       goalHigh: GOAL_HIGH,
     });
-    this.boxHome = this.modelView('body_pos').slice(3 * this.bodyId('boxbody'), 3 * this.bodyId('boxbody') + 3);
+    this.boxHome = this.modelBodyPos('boxbody');
   }
 
   protected objectPositions(): Float64Array {
@@ -39,8 +39,7 @@ export class SawyerBoxCloseV2 extends SawyerXYZEnv {
     this.setBodyPos('boxbody', this.boxHome);
     this.resetHand();
     const boxHeight = this.bodyPos('boxbody')[2];
-    let v = this.randomResetVector();
-    while (Math.hypot(v[0] - v[3], v[1] - v[4]) < 0.25) v = this.randomResetVector();
+    const v = this.randomResetVectorApart(0.25);
     this.objInitPos = Float64Array.of(v[0], v[1], LID_Z);
     this.targetPos = v.slice(3, 6);
     this.setBodyPos('boxbody', [this.targetPos[0], this.targetPos[1], boxHeight]);
@@ -76,18 +75,14 @@ export class SawyerBoxCloseV2 extends SawyerXYZEnv {
     const success = Math.hypot(obs[4] - this.targetPos[0], obs[5] - this.targetPos[1], obs[6] - this.targetPos[2]) < 0.08;
     // A strong weight on the lid's orientation: otherwise agents learn to kick-flip it onto the box.
     const reward = (success ? 10 : 2 * hamacherProduct(rewardGrab, readyToLift) + 8 * lifted) * rewardQuat;
-    return {
-      reward,
-      info: {
-        success: success ? 1 : 0,
-        near_object: readyToLift,
-        grasp_success: rewardGrab >= 0.5 ? 1 : 0,
-        grasp_reward: rewardGrab,
-        in_place_reward: lifted,
-        obj_to_target: 0,
-        unscaled_reward: reward,
-      },
-    };
+    return evaluation(reward, {
+      success,
+      nearObject: readyToLift,
+      graspSuccess: rewardGrab >= 0.5,
+      graspReward: rewardGrab,
+      inPlaceReward: lifted,
+      objToTarget: 0,
+    });
   }
 }
 

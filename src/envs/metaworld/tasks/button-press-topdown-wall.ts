@@ -7,13 +7,13 @@
  * does the same (issue #481). Upstream's v3 file switched to max(obs[3], 0) in July 2025 (PR #548);
  * this keeps the v2 reward L2M's data and target returns were made with (docs/metaworld-experts.md).
  */
+import { SawyerButtonBoxEnv } from '../families/button.ts';
 import { defineTask } from '../task.ts';
-import { SawyerButtonPressTopdownV2 } from './button-press-topdown.ts';
-
-export class SawyerButtonPressTopdownWallV2 extends SawyerButtonPressTopdownV2 {}
+import { topdownButton } from './button-press-topdown.ts';
 
 export default defineTask({
   name: 'button-press-topdown-wall-v2',
   scene: 'sawyer_button_press_topdown_wall.xml',
-  Env: SawyerButtonPressTopdownWallV2,
+  Env: SawyerButtonBoxEnv,
+  variant: topdownButton,
 });

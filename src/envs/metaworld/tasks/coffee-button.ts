@@ -1,15 +1,15 @@
 /** coffee-button-v2: press the coffee machine's button (along +y). */
-import { dist, hamacherProduct, tolerance } from '../rewards.ts';
-import { defineTask, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
+import { closedGripperPressReward, SawyerButtonEnv } from '../families/button.ts';
+import { defineTask, type SawyerContext } from '../task.ts';
 
 /** How far the button travels when pressed. */
 const MAX_DIST = 0.03;
 
-export class SawyerCoffeeButtonV2 extends SawyerXYZEnv {
+export class SawyerCoffeeButtonV2 extends SawyerButtonEnv {
   constructor(ctx: SawyerContext) {
     const objLow = [-0.1, 0.8, -0.001];
     const objHigh = [0.1, 0.9, 0.001];
-    super(ctx, {
+    const config = {
       handLow: [-0.5, 0.4, 0.05],
       handHigh: [0.5, 1, 0.5],
       handInitPos: [0, 0.4, 0.2],
@@ -17,7 +17,9 @@ export class SawyerCoffeeButtonV2 extends SawyerXYZEnv {
       randomResetHigh: objHigh,
       goalLow: [objLow[0] + -0.001, objLow[1] + (-0.22 + MAX_DIST), objLow[2] + 0.299],
       goalHigh: [objHigh[0] + 0.001, objHigh[1] + (-0.22 + MAX_DIST), objHigh[2] + 0.301],
-    });
+    } as const;
+    super(ctx, config, { axis: 1, nearRadius: 0.05, successDistance: 0.02, reward: closedGripperPressReward });
+    this.pressTravel = MAX_DIST;
   }
 
   protected objectPositions(): Float64Array {
@@ -38,30 +40,6 @@ export class SawyerCoffeeButtonV2 extends SawyerXYZEnv {
     this.qvel.fill(0, 9, 15);
     this.forward();
     this.targetPos = Float64Array.of(pos[0], pos[1] - 0.22 + MAX_DIST, pos[2] + 0.3);
-  }
-
-  evaluateState(obs: Float64Array): Evaluation {
-    const obj = obs.subarray(4, 7);
-    const tcpToObj = dist(obj, this.tcpCenter());
-    const tcpToObjInit = dist(obj, this.initTcp);
-    const objToTarget = Math.abs(this.targetPos[1] - obj[1]);
-    const tcpClosed = Math.max(obs[3], 0);
-    const nearButton = tolerance(tcpToObj, { bounds: [0, 0.05], margin: tcpToObjInit, sigmoid: 'long_tail' });
-    const buttonPressed = tolerance(objToTarget, { bounds: [0, 0.005], margin: MAX_DIST, sigmoid: 'long_tail' });
-    let reward = 2 * hamacherProduct(tcpClosed, nearButton);
-    if (tcpToObj <= 0.05) reward += 8 * buttonPressed;
-    return {
-      reward,
-      info: {
-        success: objToTarget <= 0.02 ? 1 : 0,
-        near_object: tcpToObj <= 0.05 ? 1 : 0,
-        grasp_success: obs[3] > 0 ? 1 : 0,
-        grasp_reward: nearButton,
-        in_place_reward: buttonPressed,
-        obj_to_target: objToTarget,
-        unscaled_reward: reward,
-      },
-    };
   }
 }
 

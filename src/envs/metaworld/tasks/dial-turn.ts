@@ -1,6 +1,6 @@
 /** dial-turn-v2: turn a dial's knob until the point on its rim reaches the goal. */
 import { dist, hamacherProduct, tolerance } from '../rewards.ts';
-import { defineTask, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
+import { defineTask, evaluation, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
 
 /** This task overrides upstream's base TARGET_RADIUS (0.05). */
 const TARGET_RADIUS = 0.07;
@@ -80,18 +80,14 @@ export class SawyerDialTurnV2 extends SawyerXYZEnv {
     const gripperClosed = Math.min(Math.max(0, action[3]), 1);
     const reach = hamacherProduct(reachAlone, gripperClosed);
     const reward = 10 * hamacherProduct(reach, inPlace);
-    return {
-      reward,
-      info: {
-        success: targetToObj <= TARGET_RADIUS ? 1 : 0,
-        near_object: tcpToObj <= 0.01 ? 1 : 0,
-        grasp_success: 1,
-        grasp_reward: reach,
-        in_place_reward: inPlace,
-        obj_to_target: targetToObj,
-        unscaled_reward: reward,
-      },
-    };
+    return evaluation(reward, {
+      success: targetToObj <= TARGET_RADIUS,
+      nearObject: tcpToObj <= 0.01,
+      graspSuccess: 1,
+      graspReward: reach,
+      inPlaceReward: inPlace,
+      objToTarget: targetToObj,
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 /** drawer-close-v2: push an open drawer shut. */
+import { SawyerDrawerEnv } from '../families/drawer.ts';
 import { dist, hamacherProduct, tolerance } from '../rewards.ts';
-import { defineTask, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
+import { defineTask, evaluation, type Evaluation } from '../task.ts';
 
 /** Upstream defines `_TARGET_RADIUS = 0.04` but reads the base class's `TARGET_RADIUS` (0.05). */
 const TARGET_RADIUS = 0.05;
@@ -8,31 +9,15 @@ const TARGET_RADIUS = 0.05;
 const MAX_DIST = 0.15;
 const HANDLE_REACH_RADIUS = 0.005;
 
-export class SawyerDrawerCloseV2 extends SawyerXYZEnv {
-  constructor(ctx: SawyerContext) {
-    const handLow = [-0.5, 0.4, 0.05] as const;
-    const handHigh = [0.5, 1, 0.5] as const;
-    super(ctx, {
-      handLow,
-      handHigh,
-      // upstream stores hand_init_pos as float32
-      handInitPos: [0, Math.fround(0.6), Math.fround(0.2)],
-      randomResetLow: [-0.1, 0.9, 0],
-      randomResetHigh: [0.1, 0.9, 0],
-      goalLow: handLow,
-      goalHigh: handHigh,
-    });
-  }
-
-  /** The handle: in front of and above the drawer body's origin. */
-  protected objectPositions(): Float64Array {
-    const p = this.bodyPos('drawer_link');
-    p[1] += -0.16;
+export class SawyerDrawerCloseV2 extends SawyerDrawerEnv {
+  /** The handle, 5 cm higher. */
+  protected override objectPositions(): Float64Array {
+    const p = super.objectPositions();
     p[2] += 0.05;
     return p;
   }
 
-  protected objectQuaternions(): Float64Array {
+  protected override objectQuaternions(): Float64Array {
     return new Float64Array(4);
   }
 
@@ -70,18 +55,14 @@ export class SawyerDrawerCloseV2 extends SawyerXYZEnv {
     const reach = hamacherProduct(reachAlone, gripperClosed);
     const closed = targetToObj <= TARGET_RADIUS + 0.015;
     const reward = 10 * (closed ? 1 : hamacherProduct(reach, inPlace));
-    return {
-      reward,
-      info: {
-        success: closed ? 1 : 0,
-        near_object: tcpToObj <= 0.01 ? 1 : 0,
-        grasp_success: 1,
-        grasp_reward: reach,
-        in_place_reward: inPlace,
-        obj_to_target: targetToObj,
-        unscaled_reward: reward,
-      },
-    };
+    return evaluation(reward, {
+      success: closed,
+      nearObject: tcpToObj <= 0.01,
+      graspSuccess: 1,
+      graspReward: reach,
+      inPlaceReward: inPlace,
+      objToTarget: targetToObj,
+    });
   }
 }
 

@@ -1,36 +1,11 @@
 /** drawer-open-v2: pull a drawer open by its handle. */
+import { SawyerDrawerEnv } from '../families/drawer.ts';
 import { dist, norm, tolerance } from '../rewards.ts';
-import { defineTask, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
+import { defineTask, evaluation, type Evaluation } from '../task.ts';
 
 const MAX_DIST = 0.2;
 
-export class SawyerDrawerOpenV2 extends SawyerXYZEnv {
-  constructor(ctx: SawyerContext) {
-    const handLow = [-0.5, 0.4, 0.05] as const;
-    const handHigh = [0.5, 1, 0.5] as const;
-    super(ctx, {
-      handLow,
-      handHigh,
-      // upstream stores hand_init_pos as float32
-      handInitPos: [0, Math.fround(0.6), Math.fround(0.2)],
-      randomResetLow: [-0.1, 0.9, 0],
-      randomResetHigh: [0.1, 0.9, 0],
-      goalLow: handLow,
-      goalHigh: handHigh,
-    });
-  }
-
-  /** The handle: 16 cm in front of the drawer body. */
-  protected objectPositions(): Float64Array {
-    const p = this.bodyPos('drawer_link');
-    p[1] -= 0.16;
-    return p;
-  }
-
-  protected objectQuaternions(): Float64Array {
-    return this.bodyQuat('drawer_link');
-  }
-
+export class SawyerDrawerOpenV2 extends SawyerDrawerEnv {
   protected resetModel(): void {
     this.resetHand();
     this.objInitPos = this.randomResetVector();
@@ -52,18 +27,14 @@ export class SawyerDrawerOpenV2 extends SawyerXYZEnv {
     const cagingReward = tolerance(norm(gripperError), { bounds: [0, 0.01], margin: norm(gripperErrorInit), sigmoid: 'long_tail' });
     const reward = 5 * (cagingReward + openingReward);
     const gripperToHandle = dist(handle, gripper);
-    return {
-      reward,
-      info: {
-        success: handleError <= 0.03 ? 1 : 0,
-        near_object: gripperToHandle <= 0.03 ? 1 : 0,
-        grasp_success: obs[3] > 0 ? 1 : 0,
-        grasp_reward: cagingReward,
-        in_place_reward: openingReward,
-        obj_to_target: handleError,
-        unscaled_reward: reward,
-      },
-    };
+    return evaluation(reward, {
+      success: handleError <= 0.03,
+      nearObject: gripperToHandle <= 0.03,
+      graspSuccess: obs[3] > 0,
+      graspReward: cagingReward,
+      inPlaceReward: openingReward,
+      objToTarget: handleError,
+    });
   }
 }
 

@@ -1,6 +1,6 @@
 /** hammer-v2: pick up a hammer and drive a nail into a box. */
 import { dist, norm, tolerance } from '../rewards.ts';
-import { defineTask, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
+import { defineTask, evaluation, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
 
 const HAMMER_HANDLE_LENGTH = 0.14;
 /** The hammer's head relative to its body position. */
@@ -75,18 +75,14 @@ export class SawyerHammerV2 extends SawyerXYZEnv {
     // The nail is in; only a good-looking episode (reward > 5) gets the full reward, as the metric is easy to hack.
     const success = this.qpos[this.jointQposAdr('NailSlideJoint')] > 0.09;
     if (success && reward > 5) reward = 10;
-    return {
-      reward,
-      info: {
-        success: success ? 1 : 0,
-        near_object: rewardQuat,
-        grasp_success: rewardGrab >= 0.5 ? 1 : 0,
-        grasp_reward: rewardGrab,
-        in_place_reward: rewardInPlace,
-        obj_to_target: 0,
-        unscaled_reward: reward,
-      },
-    };
+    return evaluation(reward, {
+      success,
+      nearObject: rewardQuat,
+      graspSuccess: rewardGrab >= 0.5,
+      graspReward: rewardGrab,
+      inPlaceReward: rewardInPlace,
+      objToTarget: 0,
+    });
   }
 }
 

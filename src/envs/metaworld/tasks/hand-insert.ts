@@ -1,6 +1,7 @@
 /** hand-insert-v2: carry a block into a hole in the table. */
+import { PUCK_CAGING } from '../families/puck.ts';
 import { dist, hamacherProduct, tolerance } from '../rewards.ts';
-import { defineTask, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
+import { defineTask, evaluation, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
 
 const TARGET_RADIUS = 0.05;
 /** init_config['obj_init_pos'][2]: the height the block is dropped from. */
@@ -30,8 +31,7 @@ export class SawyerHandInsertV2 extends SawyerXYZEnv {
 
   protected resetModel(): void {
     this.resetHand();
-    let v = this.randomResetVector();
-    while (Math.hypot(v[0] - v[3], v[1] - v[4]) < 0.15) v = this.randomResetVector();
+    const v = this.randomResetVectorApart(0.15);
     this.objInitPos = Float64Array.of(v[0], v[1], OBJ_INIT_Z);
     this.targetPos = v.slice(3, 6);
     this.setObjXyz(this.objInitPos);
@@ -47,29 +47,19 @@ export class SawyerHandInsertV2 extends SawyerXYZEnv {
       margin: dist(this.objInitPos, this.targetPos),
       sigmoid: 'long_tail',
     });
-    const objectGrasped = this.gripperCagingReward(action, obj, {
-      objectReachRadius: 0.01,
-      objRadius: 0.015,
-      padSuccessThresh: 0.05,
-      xzThresh: 0.005,
-      highDensity: true,
-    });
+    const objectGrasped = this.gripperCagingReward(action, obj, { ...PUCK_CAGING, highDensity: true });
     let reward = hamacherProduct(objectGrasped, inPlace);
     const tcpToObj = dist(obj, this.tcpCenter());
     if (tcpToObj < 0.02 && tcpOpened > 0) reward += 1 + 7 * inPlace;
     if (targetToObj < TARGET_RADIUS) reward = 10;
-    return {
-      reward,
-      info: {
-        success: targetToObj <= 0.05 ? 1 : 0,
-        near_object: tcpToObj <= 0.03 ? 1 : 0,
-        grasp_success: this.touchingMainObject() && tcpOpened > 0 && obj[2] - 0.02 > this.objInitPos[2] ? 1 : 0,
-        grasp_reward: objectGrasped,
-        in_place_reward: inPlace,
-        obj_to_target: targetToObj,
-        unscaled_reward: reward,
-      },
-    };
+    return evaluation(reward, {
+      success: targetToObj <= 0.05,
+      nearObject: tcpToObj <= 0.03,
+      graspSuccess: this.graspedAndLifted(obj, tcpOpened),
+      graspReward: objectGrasped,
+      inPlaceReward: inPlace,
+      objToTarget: targetToObj,
+    });
   }
 }
 

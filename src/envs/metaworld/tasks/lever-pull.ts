@@ -1,6 +1,6 @@
 /** lever-pull-v2: swing a lever up until it points straight up. */
 import { dist, hamacherProduct, norm, tolerance } from '../rewards.ts';
-import { defineTask, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
+import { defineTask, evaluation, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
 
 const LEVER_RADIUS = 0.2;
 
@@ -9,17 +9,13 @@ export class SawyerLeverPullV2 extends SawyerXYZEnv {
   private leverPosInit: Float64Array = new Float64Array(3);
 
   constructor(ctx: SawyerContext) {
-    const handLow = [-0.5, 0.4, -0.15] as const;
-    const handHigh = [0.5, 1, 0.5] as const;
     super(ctx, {
-      handLow,
-      handHigh,
+      handLow: [-0.5, 0.4, -0.15],
+      handHigh: [0.5, 1, 0.5],
       // upstream stores hand_init_pos as float32
       handInitPos: [0, Math.fround(0.4), Math.fround(0.2)],
       randomResetLow: [-0.1, 0.7, 0],
       randomResetHigh: [0.1, 0.8, 0],
-      goalLow: handLow,
-      goalHigh: handHigh,
     });
   }
 
@@ -70,18 +66,14 @@ export class SawyerLeverPullV2 extends SawyerXYZEnv {
       sigmoid: 'long_tail',
     });
     const reward = 10 * hamacherProduct(readyToLift, inPlace);
-    return {
-      reward,
-      info: {
-        success: leverError <= Math.PI / 24 ? 1 : 0,
-        near_object: norm(shoulderToLever) < 0.03 ? 1 : 0,
-        grasp_success: readyToLift > 0.9 ? 1 : 0,
-        grasp_reward: readyToLift,
-        in_place_reward: leverEngagement,
-        obj_to_target: norm(shoulderToLever),
-        unscaled_reward: reward,
-      },
-    };
+    return evaluation(reward, {
+      success: leverError <= Math.PI / 24,
+      nearObject: norm(shoulderToLever) < 0.03,
+      graspSuccess: readyToLift > 0.9,
+      graspReward: readyToLift,
+      inPlaceReward: leverEngagement,
+      objToTarget: norm(shoulderToLever),
+    });
   }
 }
 

@@ -1,7 +1,7 @@
 /** peg-insert-side-v2: pick up a peg and insert it sideways into a hole in a box. */
 import { dist, hamacherProduct, norm, rectPrismTolerance, tolerance } from '../rewards.ts';
 import { matToQuatXYZW } from '../rotation.ts';
-import { defineTask, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
+import { defineTask, evaluation, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
 
 const TARGET_RADIUS = 0.07;
 const GOAL_LOW = [-0.35, 0.4, -0.001] as const;
@@ -36,8 +36,7 @@ export class SawyerPegInsertionSideV2 extends SawyerXYZEnv {
 
   protected resetModel(): void {
     this.resetHand();
-    let v = this.randomResetVector();
-    while (Math.hypot(v[0] - v[3], v[1] - v[4]) < 0.1) v = this.randomResetVector();
+    const v = this.randomResetVectorApart(0.1);
     const box = v.subarray(3, 6);
     this.objInitPos = v.slice(0, 3);
     this.pegHeadPosInit = this.sitePos('pegHead');
@@ -73,18 +72,14 @@ export class SawyerPegInsertionSideV2 extends SawyerXYZEnv {
     let reward = hamacherProduct(objectGrasped, inPlace);
     if (holding) reward += 1 + 5 * inPlace;
     if (objToTarget <= TARGET_RADIUS) reward = 10;
-    return {
-      reward,
-      info: {
-        success: objToTarget <= 0.07 ? 1 : 0,
-        near_object: tcpToObj <= 0.03 ? 1 : 0,
-        grasp_success: tcpToObj < 0.02 && tcpOpened > 0 && obj[2] - 0.01 > this.objInitPos[2] ? 1 : 0,
-        grasp_reward: objectGrasped,
-        in_place_reward: inPlace,
-        obj_to_target: objToTarget,
-        unscaled_reward: reward,
-      },
-    };
+    return evaluation(reward, {
+      success: objToTarget <= 0.07,
+      nearObject: tcpToObj <= 0.03,
+      graspSuccess: tcpToObj < 0.02 && tcpOpened > 0 && obj[2] - 0.01 > this.objInitPos[2],
+      graspReward: objectGrasped,
+      inPlaceReward: inPlace,
+      objToTarget,
+    });
   }
 }
 

@@ -1,6 +1,6 @@
 /** peg-unplug-side-v2: pull a plug sideways out of a socket in a wall box. */
 import { dist, tolerance } from '../rewards.ts';
-import { defineTask, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
+import { defineTask, evaluation, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
 
 const OBJ_LOW = [-0.25, 0.6, -0.001] as const;
 const OBJ_HIGH = [-0.15, 0.8, 0.001] as const;
@@ -22,7 +22,7 @@ export class SawyerPegUnplugSideV2 extends SawyerXYZEnv {
       goalLow: [OBJ_LOW[0] + 0.194, OBJ_LOW[1] + 0, OBJ_LOW[2] + 0.131],
       goalHigh: [OBJ_HIGH[0] + 0.194, OBJ_HIGH[1] + 0, OBJ_HIGH[2] + 0.131],
     });
-    this.boxHome = this.modelView('body_pos').slice(3 * this.bodyId('box'), 3 * this.bodyId('box') + 3);
+    this.boxHome = this.modelBodyPos('box');
   }
 
   protected objectPositions(): Float64Array {
@@ -72,18 +72,14 @@ export class SawyerPegUnplugSideV2 extends SawyerXYZEnv {
     let reward = 2 * objectGrasped;
     if (graspSuccess && tcpToObj < 0.035) reward = 1 + 2 * objectGrasped + 5 * inPlace;
     if (objToTarget <= 0.05) reward = 10;
-    return {
-      reward,
-      info: {
-        success: objToTarget <= 0.07 ? 1 : 0,
-        near_object: tcpToObj <= 0.03 ? 1 : 0,
-        grasp_success: graspSuccess ? 1 : 0,
-        grasp_reward: objectGrasped,
-        in_place_reward: inPlace,
-        obj_to_target: objToTarget,
-        unscaled_reward: reward,
-      },
-    };
+    return evaluation(reward, {
+      success: objToTarget <= 0.07,
+      nearObject: tcpToObj <= 0.03,
+      graspSuccess,
+      graspReward: objectGrasped,
+      inPlaceReward: inPlace,
+      objToTarget,
+    });
   }
 }
 

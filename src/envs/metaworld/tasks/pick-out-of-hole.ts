@@ -1,6 +1,6 @@
 /** pick-out-of-hole-v2: pick a puck out of a hole in the table and lift it to a goal. */
 import { dist, hamacherProduct, tolerance } from '../rewards.ts';
-import { defineTask, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
+import { defineTask, evaluation, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
 
 /** The reward saturates within the base's TARGET_RADIUS (upstream's class-level 0.02 is unused). */
 const TARGET_RADIUS = 0.05;
@@ -28,8 +28,7 @@ export class SawyerPickOutOfHoleV2 extends SawyerXYZEnv {
 
   protected resetModel(): void {
     this.resetHand();
-    let v = this.randomResetVector();
-    while (Math.hypot(v[0] - v[3], v[1] - v[4]) < 0.15) v = this.randomResetVector();
+    const v = this.randomResetVectorApart(0.15);
     this.objInitPos = v.slice(0, 3);
     this.setObjXyz(this.objInitPos);
     this.targetPos = v.slice(3, 6);
@@ -69,18 +68,14 @@ export class SawyerPickOutOfHoleV2 extends SawyerXYZEnv {
     const graspSuccess = nearObject && lifted && !pinchedWithoutObj;
     if (graspSuccess) reward += 1 + 5 * hamacherProduct(inPlace, aboveFloor);
     if (objToTarget < TARGET_RADIUS) reward = 10;
-    return {
-      reward,
-      info: {
-        success: objToTarget <= 0.07 ? 1 : 0,
-        near_object: tcpToObj <= 0.03 ? 1 : 0,
-        grasp_success: graspSuccess ? 1 : 0,
-        grasp_reward: objectGrasped,
-        in_place_reward: inPlace,
-        obj_to_target: objToTarget,
-        unscaled_reward: reward,
-      },
-    };
+    return evaluation(reward, {
+      success: objToTarget <= 0.07,
+      nearObject: tcpToObj <= 0.03,
+      graspSuccess,
+      graspReward: objectGrasped,
+      inPlaceReward: inPlace,
+      objToTarget,
+    });
   }
 }
 

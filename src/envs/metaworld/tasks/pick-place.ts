@@ -1,43 +1,11 @@
 /** pick-place-v2: grasp a puck and carry it to a goal in the air. */
+import { SawyerPuckEnv } from '../families/puck.ts';
 import { dist, hamacherProduct, tolerance } from '../rewards.ts';
-import { defineTask, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
+import { defineTask, type Evaluation } from '../task.ts';
 
 const TARGET_RADIUS = 0.05;
 
-export class SawyerPickPlaceV2 extends SawyerXYZEnv {
-  constructor(ctx: SawyerContext) {
-    super(ctx, {
-      handLow: [-0.5, 0.4, 0.05],
-      handHigh: [0.5, 1, 0.5],
-      handInitPos: [0, 0.6, 0.2],
-      randomResetLow: [-0.1, 0.6, 0.02, -0.1, 0.8, 0.05],
-      randomResetHigh: [0.1, 0.7, 0.02, 0.1, 0.9, 0.3],
-      goalLow: [-0.1, 0.8, 0.05],
-      goalHigh: [0.1, 0.9, 0.3],
-    });
-  }
-
-  protected objectPositions(): Float64Array {
-    return this.bodyPos('obj');
-  }
-
-  protected objectQuaternions(): Float64Array {
-    return this.geomQuatXYZW('objGeom');
-  }
-
-  protected resetModel(): void {
-    this.resetHand();
-    let v = this.randomResetVector();
-    while (Math.hypot(v[0] - v[3], v[1] - v[4]) < 0.15) v = this.randomResetVector();
-    this.targetPos = v.slice(3, 6);
-    this.objInitPos = v.slice(0, 3);
-    this.initTcp = this.tcpCenter();
-    this.initLeftPad = this.bodyPos('leftpad');
-    this.initRightPad = this.bodyPos('rightpad');
-    this.setObjXyz(this.objInitPos);
-    this.setSitePos('goal', this.targetPos);
-  }
-
+export class SawyerPickPlaceV2 extends SawyerPuckEnv {
   /** pick-place's own caging reward (upstream overrides the base one; fixed margins, always "high density"). */
   private pickPlaceCaging(action: Float64Array, obj: ArrayLike<number>): number {
     const padSuccessMargin = 0.05;
@@ -83,20 +51,20 @@ export class SawyerPickPlaceV2 extends SawyerXYZEnv {
     let reward = hamacherProduct(objectGrasped, inPlace);
     if (tcpToObj < 0.02 && tcpOpened > 0 && obj[2] - 0.01 > this.objInitPos[2]) reward += 1 + 5 * inPlace;
     if (objToTarget < TARGET_RADIUS) reward = 10;
-    return {
-      reward,
-      info: {
-        success: objToTarget <= 0.07 ? 1 : 0,
-        near_object: tcpToObj <= 0.03 ? 1 : 0,
-        // cheap conditions first: the contact scan is the costly part of the conjunction
-        grasp_success: tcpOpened > 0 && obj[2] - 0.02 > this.objInitPos[2] && this.touchingMainObject() ? 1 : 0,
-        grasp_reward: objectGrasped,
-        in_place_reward: inPlace,
-        obj_to_target: objToTarget,
-        unscaled_reward: reward,
-      },
-    };
+    return this.objectToGoalEvaluation(reward, { obj, tcpOpened, tcpToObj, objToTarget, graspReward: objectGrasped, inPlaceReward: inPlace });
   }
 }
 
-export default defineTask({ name: 'pick-place-v2', scene: 'sawyer_pick_place_v3.xml', Env: SawyerPickPlaceV2 });
+export default defineTask({
+  name: 'pick-place-v2',
+  scene: 'sawyer_pick_place_v3.xml',
+  Env: SawyerPickPlaceV2,
+  variant: {
+    puckLow: [-0.1, 0.6, 0.02],
+    puckHigh: [0.1, 0.7, 0.02],
+    goalLow: [-0.1, 0.8, 0.05],
+    goalHigh: [0.1, 0.9, 0.3],
+    trackedBy: 'body',
+    refreshPadsAtReset: true,
+  },
+});

@@ -1,62 +1,17 @@
 /** reach-v2: move the gripper centre to a goal in the air. */
-import { tolerance, dist } from '../rewards.ts';
-import { defineTask, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
+import { SawyerReachEnv } from '../families/puck.ts';
+import { defineTask } from '../task.ts';
 
-const TARGET_RADIUS = 0.05;
-
-export class SawyerReachV2 extends SawyerXYZEnv {
-  constructor(ctx: SawyerContext) {
-    super(ctx, {
-      handLow: [-0.5, 0.4, 0.05],
-      handHigh: [0.5, 1, 0.5],
-      handInitPos: [0, 0.6, 0.2],
-      // object (x, y, z), then goal (x, y, z)
-      randomResetLow: [-0.1, 0.6, 0.02, -0.1, 0.8, 0.05],
-      randomResetHigh: [0.1, 0.7, 0.02, 0.1, 0.9, 0.3],
-      goalLow: [-0.1, 0.8, 0.05],
-      goalHigh: [0.1, 0.9, 0.3],
-    });
-  }
-
-  protected objectPositions(): Float64Array {
-    return this.bodyPos('obj');
-  }
-
-  protected objectQuaternions(): Float64Array {
-    return this.geomQuatXYZW('objGeom');
-  }
-
-  protected resetModel(): void {
-    this.resetHand();
-    let v = this.randomResetVector();
-    while (Math.hypot(v[0] - v[3], v[1] - v[4]) < 0.15) v = this.randomResetVector();
-    this.targetPos = v.slice(3, 6);
-    this.objInitPos = v.slice(0, 3);
-    this.setObjXyz(this.objInitPos);
-    this.setSitePos('goal', this.targetPos);
-  }
-
-  evaluateState(): Evaluation {
-    const tcpToTarget = dist(this.tcpCenter(), this.targetPos);
-    const inPlace = tolerance(tcpToTarget, {
-      bounds: [0, TARGET_RADIUS],
-      margin: dist(this.handInitPos, this.targetPos),
-      sigmoid: 'long_tail',
-    });
-    const reward = 10 * inPlace;
-    return {
-      reward,
-      info: {
-        success: tcpToTarget <= 0.05 ? 1 : 0,
-        near_object: tcpToTarget,
-        grasp_success: 1,
-        grasp_reward: tcpToTarget,
-        in_place_reward: inPlace,
-        obj_to_target: tcpToTarget,
-        unscaled_reward: reward,
-      },
-    };
-  }
-}
-
-export default defineTask({ name: 'reach-v2', scene: 'sawyer_reach_v3.xml', Env: SawyerReachV2 });
+export default defineTask({
+  name: 'reach-v2',
+  scene: 'sawyer_reach_v3.xml',
+  Env: SawyerReachEnv,
+  variant: {
+    puckLow: [-0.1, 0.6, 0.02],
+    puckHigh: [0.1, 0.7, 0.02],
+    goalLow: [-0.1, 0.8, 0.05],
+    goalHigh: [0.1, 0.9, 0.3],
+    trackedBy: 'body',
+    infoReportsDistance: true,
+  },
+});

@@ -32,8 +32,7 @@ export class SawyerShelfPlaceV2 extends SawyerXYZEnv {
     this.resetHand();
     // Upstream adjust_initObjPos: only the block's resting height (body z) survives the placement below.
     const objZ = this.bodyPos('obj')[2];
-    let v = this.randomResetVector();
-    while (Math.hypot(v[0] - v[3], v[1] - v[4]) < 0.1) v = this.randomResetVector();
+    const v = this.randomResetVectorApart(0.1);
     const shelf = [v[3], v[4], v[5] - 0.3];
     this.objInitPos = Float64Array.of(v[0], v[1], objZ);
     this.setBodyPos('shelf', shelf);
@@ -69,18 +68,7 @@ export class SawyerShelfPlaceV2 extends SawyerXYZEnv {
     if (belowShelf && obj[1] > target[1]) inPlace = 0;
     if (tcpToObj < 0.025 && tcpOpened > 0 && obj[2] - 0.01 > this.objInitPos[2]) reward += 1 + 5 * inPlace;
     if (objToTarget < TARGET_RADIUS) reward = 10;
-    return {
-      reward,
-      info: {
-        success: objToTarget <= 0.07 ? 1 : 0,
-        near_object: tcpToObj <= 0.03 ? 1 : 0,
-        grasp_success: this.touchingMainObject() && tcpOpened > 0 && obj[2] - 0.02 > this.objInitPos[2] ? 1 : 0,
-        grasp_reward: objectGrasped,
-        in_place_reward: inPlace,
-        obj_to_target: objToTarget,
-        unscaled_reward: reward,
-      },
-    };
+    return this.objectToGoalEvaluation(reward, { obj, tcpOpened, tcpToObj, objToTarget, graspReward: objectGrasped, inPlaceReward: inPlace });
   }
 }
 

@@ -1,6 +1,5 @@
 /** soccer-v2: push a ball into a goal. */
 import { matToQuatXYZW } from '../rotation.ts';
-import { padCagingReward } from '../pad-caging-reward.ts';
 import { dist, tolerance } from '../rewards.ts';
 import { defineTask, SawyerXYZEnv, type Evaluation, type SawyerContext } from '../task.ts';
 
@@ -34,8 +33,7 @@ export class SawyerSoccerV2 extends SawyerXYZEnv {
 
   protected resetModel(): void {
     this.resetHand();
-    let v = this.randomResetVector();
-    while (Math.hypot(v[0] - v[3], v[1] - v[4]) < 0.15) v = this.randomResetVector();
+    const v = this.randomResetVectorApart(0.15);
     this.targetPos = v.slice(3, 6);
     this.objInitPos = Float64Array.of(v[0], v[1], OBJ_INIT_Z);
     this.setBodyPos('goal_whole', this.targetPos);
@@ -62,35 +60,12 @@ export class SawyerSoccerV2 extends SawyerXYZEnv {
     if (obj[1] > goalLine && Math.abs(obj[0] - this.targetPos[0]) > 0.1) {
       inPlace = Math.min(Math.max(inPlace - 2 * ((obj[1] - goalLine) / (1 - goalLine)), 0), 1);
     }
-    const objectGrasped = padCagingReward(
-      {
-        obj,
-        objInitPos: this.objInitPos,
-        tcp,
-        initTcp: this.initTcp,
-        leftPad: this.bodyPos('leftpad'),
-        rightPad: this.bodyPos('rightpad'),
-        initLeftPad: this.initLeftPad,
-        initRightPad: this.initRightPad,
-      },
-      { objRadius: OBJ_RADIUS, gripExtra: 0.01, xzSuccessMargin: 0.005 },
-    );
+    const objectGrasped = this.padCaging(obj, { objRadius: OBJ_RADIUS, gripExtra: 0.01, xzSuccessMargin: 0.005 });
     let reward = 3 * objectGrasped + 6.5 * inPlace;
     if (targetToObj < TARGET_RADIUS) reward = 10;
     // Success and the reported distance use the unscaled distance.
     const objToTarget = dist(obj, this.targetPos);
-    return {
-      reward,
-      info: {
-        success: objToTarget <= 0.07 ? 1 : 0,
-        near_object: tcpToObj <= 0.03 ? 1 : 0,
-        grasp_success: this.touchingMainObject() && tcpOpened > 0 && obj[2] - 0.02 > this.objInitPos[2] ? 1 : 0,
-        grasp_reward: objectGrasped,
-        in_place_reward: inPlace,
-        obj_to_target: objToTarget,
-        unscaled_reward: reward,
-      },
-    };
+    return this.objectToGoalEvaluation(reward, { obj, tcpOpened, tcpToObj, objToTarget, graspReward: objectGrasped, inPlaceReward: inPlace });
   }
 }
 
