@@ -238,7 +238,7 @@ function agreementTable(logs: readonly SelectionLog[]): string[] {
     return { t, end: of('endOfPhase'), final: of('final') };
   });
   return [
-    'Training selects with the count penalty and evaluation without it, so a task can be evaluated on entries other than those it trained. Agreement: the sum over entries of min(training share, evaluation share) of the task\'s windows (1: evaluated on exactly the entries it trained; 0: never on them).',
+    'A task can be evaluated on entries other than those it trained: the count penalty (when on) steers training\'s selection and never evaluation\'s, and later phases move the keys. Agreement: the sum over entries of min(training share, evaluation share) of the task\'s windows (1: evaluated on exactly the entries it trained; 0: never on them).',
     '',
     '| # | task | agreement at the end of its phase | after the last phase |',
     '|---|---|---|---|',
