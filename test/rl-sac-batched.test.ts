@@ -183,14 +183,19 @@ test('split over processes, the collection stores the same data, stops on reques
   );
   assert.equal(first.stopped, true);
   assert.equal(starts, 1);
-  assert.ok(first.results.every((x) => x.stopped && x.episodes < 3), JSON.stringify(first.results));
+  // A process whose group is faster (one task against two) may finish before the stop reaches it: each
+  // task is either stopped short or complete, and at least one was stopped short.
+  assert.ok(first.results.every((x) => (x.stopped ? x.episodes < 3 : x.episodes === 3 && x.path.endsWith('.npz'))), JSON.stringify(first.results));
+  assert.ok(first.results.some((x) => x.stopped), JSON.stringify(first.results));
   assert.ok(first.results.some((x) => x.episodes >= 1), JSON.stringify(first.results));
+  const completeBefore = new Set(first.results.filter((x) => !x.stopped).map((x) => x.task));
   const progress: Map<string, number>[] = [];
   const r = await collectSacBatched(collectOpts(out, { processes: 3, resume: true, onProgress: (m) => progress.push(m), onEpisode: (e) => seen.push(`${e.task}:${e.episode}`) }));
   assert.equal(r.stopped, false);
-  assert.deepEqual(r.results.map((x) => [x.task, x.episodes, x.transitions, x.skipped]), TASKS.map((t) => [t, 3, 300, false]));
+  // A task completed before the stop is skipped on resume (its dataset is final).
+  assert.deepEqual(r.results.map((x) => [x.task, x.episodes, x.transitions, x.skipped]), TASKS.map((t) => [t, 3, 300, completeBefore.has(t)]));
   assert.deepEqual([...new Set(seen)].sort(), [0, 1, 2].flatMap((e) => TASKS.map((t) => `${t}:${e}`)).sort(), 'every task reports every episode');
-  assert.deepEqual(progress.at(-1), new Map(TASKS.map((t) => [t, 300])));
+  for (const t of TASKS) if (!completeBefore.has(t)) assert.equal(progress.at(-1)!.get(t), 300, `${t}: final progress`);
   assertSameDatasets(out, reference);
   assertSameAgents(out, reference, 'odd');
 
