@@ -12,12 +12,9 @@ import { parseArgs } from 'node:util';
 import * as torch from '../src/torch/index.ts';
 import '../src/adapt/index.ts';
 import { loadAdapter } from '../src/adapt/checkpoint.ts';
-import { KeyPool } from '../src/adapt/pool.ts';
-import { loadTaskDatasets } from '../src/data/dataset.ts';
-import { TrajectorySampler } from '../src/data/sampler.ts';
-import { batchToInputs } from '../src/model/batch-inputs.ts';
 import { loadDecisionTransformer } from '../src/model/load.ts';
 import type { SelectionLog } from '../src/train/continual.ts';
+import { taskQueries } from './pool-queries.ts';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -40,11 +37,9 @@ console.log(`${run}: keys of ${phases.at(-1)}, ${args.windows} training windows 
 console.log(`${'task'.padEnd(24)} trained entry: cosine | best keys: entry (cosine)`);
 sel.train.forEach((tr, i) => {
   const task = sel.tasks[i]!;
-  const s = new TrajectorySampler(loadTaskDatasets([args.data!], [task]), { batchSize: Number(args.windows), contextLength: model.cfg.contextLength, seed: Number(args.seed) });
   const mean = torch.tidy(() => {
-    const { x } = batchToInputs(s.next(), stateNorm);
-    const q = KeyPool.query({ tokens: model.embedTokens(x), attentionMask: x.attentionMask, tokensPerStep: model.tokensPerStep });
-    return Array.from(torch.F.normalize(q, 2, 1).matmul(kn.t()).mean([0]).toArray() as ArrayLike<number>);
+    const qn = taskQueries(model, stateNorm, { data: args.data!, task, windows: Number(args.windows), seed: Number(args.seed) });
+    return Array.from(qn.matmul(kn.t()).mean([0]).toArray() as ArrayLike<number>);
   });
   const row = tr.matrix.counts[0]!;
   const trained = row.indexOf(Math.max(...row));

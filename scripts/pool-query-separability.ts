@@ -11,12 +11,9 @@
  */
 import { parseArgs } from 'node:util';
 import * as torch from '../src/torch/index.ts';
-import { KeyPool } from '../src/adapt/pool.ts';
 import { resolveTasks } from '../src/envs/registry.ts';
-import { loadTaskDatasets } from '../src/data/dataset.ts';
-import { TrajectorySampler } from '../src/data/sampler.ts';
-import { batchToInputs } from '../src/model/batch-inputs.ts';
 import { loadDecisionTransformer } from '../src/model/load.ts';
+import { taskQueries } from './pool-queries.ts';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -35,12 +32,7 @@ model.eval();
 
 // [tasks][windows][d] normalised queries
 const queries: number[][][] = tasks.map((task) =>
-  torch.tidy(() => {
-    const s = new TrajectorySampler(loadTaskDatasets([args.data!], [task]), { batchSize: Number(args.windows), contextLength: model.cfg.contextLength, seed: Number(args.seed) });
-    const { x } = batchToInputs(s.next(), stateNorm);
-    const q = KeyPool.query({ tokens: model.embedTokens(x), attentionMask: x.attentionMask, tokensPerStep: model.tokensPerStep });
-    return torch.F.normalize(q, 2, 1).tolist() as number[][];
-  }),
+  torch.tidy(() => taskQueries(model, stateNorm, { data: args.data!, task, windows: Number(args.windows), seed: Number(args.seed) }).tolist() as number[][]),
 );
 const dot = (a: number[], b: number[]): number => a.reduce((s, v, i) => s + v * b[i]!, 0);
 const unit = (v: number[]): number[] => {

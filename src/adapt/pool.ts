@@ -428,12 +428,9 @@ export abstract class KeyPool extends nn.Module implements ModelAdapter {
     const keys = pre ? this.pretrain_keys! : this.keys;
     torch.noGrad(() =>
       torch.tidy(() => {
-        const qn = F.normalize(sel.query.detach(), 2, 1).indexSelect(0, torch.tensor(Int32Array.from(windows), { dtype: 'int64', device: keys.device }));
-        const direction = F.normalize(qn.mean([0], true), 2, 1); // [1, d]
-        const row = keys.narrow(0, entry, 1);
-        const fresh = direction.mul(row.norm(2, 1, true)); // the old key's norm
-        const mask = torch.tensor(Uint8Array.from({ length: keys.size(0) }, (_, i) => (i === entry ? 1 : 0)), { shape: [keys.size(0), 1], dtype: 'bool', device: keys.device });
-        keys.copy_(fresh.expand(keys.shape).where(mask, keys));
+        const qn = F.normalize(sel.query, 2, 1).indexSelect(0, torch.tensor(Int32Array.from(windows), { dtype: 'int64', device: keys.device }));
+        const row = keys.narrow(0, entry, 1); // a view: copy_ writes the key in place
+        row.copy_(F.normalize(qn.mean([0], true), 2, 1).mul(row.norm(2, 1, true))); // at the old key's norm
       }),
     );
     return true;
