@@ -14,6 +14,11 @@ import { register } from 'tsx/esm/api';
 register();
 const blas = await import('../src/torch/blas-env.ts');
 
+const mismatch = blas.coreTypeCpuMismatch(blas.readCpuFlags(), process.env);
+if (mismatch) {
+  console.error(`l2m: ${mismatch}`);
+  process.exit(1);
+}
 const { flag, argv } = blas.takeFastBlasFlag(process.argv.slice(2));
 process.argv.splice(2, process.argv.length - 2, ...argv); // the command parser never sees --fast-blas
 let requested = false;

@@ -2,7 +2,7 @@
 # The measured runs behind docs/finetuning.md, docs/continual.md and docs/l2m.md, each one resumable and
 # skipped once done, so a session can start (or restart) the whole campaign with one command:
 #
-#   OPENBLAS_CORETYPE=SkylakeX setsid nohup bash scripts/campaign.sh >> runs/campaign.log 2>&1 &
+#   L2M_FAST_BLAS=1 setsid nohup bash scripts/campaign.sh >> runs/campaign.log 2>&1 &
 #
 # Stop it with `pkill -TERM -f scripts/campaign.sh`: the whole campaign (lanes and their runs) stops, and
 # the next start resumes every unfinished run from its last checkpoint. Run one campaign at a time.

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import {
   CORES_WITHOUT_AVX2,
   FAST_BLAS_MARKER,
+  coreTypeCpuMismatch,
   coreTypeForCpu,
   fastBlasCoreType,
   fastBlasRequested,
@@ -40,6 +41,20 @@ test('core family: AVX-512 -> SkylakeX, AVX2 -> Haswell, else none', () => {
   assert.equal(coreTypeForCpu(['avx2', 'fma', 'avx512f']), 'Haswell'); // AVX-512F alone (Knights Landing): no SkylakeX kernels
   assert.equal(coreTypeForCpu(OLD), null);
   assert.equal(coreTypeForCpu(null), null);
+});
+
+test('a forced core the CPU cannot run is refused with the fix, never changed', () => {
+  const sky = coreTypeCpuMismatch(AVX2, { OPENBLAS_CORETYPE: 'SkylakeX' });
+  assert.match(sky!, /OPENBLAS_CORETYPE=SkylakeX selects kernels that need AVX-512.*illegal instruction.*OPENBLAS_CORETYPE=Haswell/);
+  assert.match(coreTypeCpuMismatch(AVX2, { OPENBLAS_CORETYPE: 'cooperlake' })!, /need AVX-512/); // OpenBLAS reads it case-insensitively
+  assert.match(coreTypeCpuMismatch(OLD, { OPENBLAS_CORETYPE: 'Zen' })!, /need AVX2 with FMA.*keeps OpenBLAS's own choice/);
+  assert.match(coreTypeCpuMismatch(OLD, { OPENBLAS_CORETYPE: 'Haswell' })!, /need AVX2 with FMA/);
+  for (const [flags, core] of [[AVX512, 'SkylakeX'], [AVX512, 'Haswell'], [AVX2, 'Haswell'], [AVX2, 'Zen'], [OLD, 'Prescott'], [AVX2, 'NoSuchCore']] as const) {
+    assert.equal(coreTypeCpuMismatch(flags, { OPENBLAS_CORETYPE: core }), null, `${core}`);
+  }
+  assert.equal(coreTypeCpuMismatch(AVX2, {}), null);
+  assert.equal(coreTypeCpuMismatch(AVX2, { OPENBLAS_CORETYPE: '' }), null);
+  assert.equal(coreTypeCpuMismatch(null, { OPENBLAS_CORETYPE: 'SkylakeX' }), null); // features unknown: OpenBLAS's call
 });
 
 test('fastBlasCoreType: sets only when neither OPENBLAS_CORETYPE nor OPENBLAS_L2_SIZE is present', () => {
@@ -143,9 +158,9 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   for (const k of ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE', FAST_BLAS_MARKER, 'L2M_FAST_BLAS']) delete env[k];
   return { ...env, ...extra };
 }
-function l2m(args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []): { status: number | null; stderr: string } {
+function l2m(args: string[], env: NodeJS.ProcessEnv, nodeArgs: string[] = []): { status: number | null; signal: NodeJS.Signals | null; stderr: string } {
   const r = spawnSync(process.execPath, [...nodeArgs, path.join(root, 'bin', 'l2m.mjs'), ...args], { cwd: root, env, encoding: 'utf8', timeout: 120_000 });
-  return { status: r.status, stderr: r.stderr };
+  return { status: r.status, signal: r.signal, stderr: r.stderr };
 }
 const machineSetsBlas = process.env.OPENBLAS_CORETYPE !== undefined || process.env.OPENBLAS_L2_SIZE !== undefined;
 const expected = coreTypeForCpu(readCpuFlags());
@@ -184,6 +199,20 @@ test('l2m --fast-blas runs node again when OpenBLAS is loaded already (node -r p
   assert.match(r.stderr, new RegExp(`OpenBLAS runs its ${expected} kernels`));
   const bad = l2m(['--fast-blas', 'envs', 'nosuchcommand'], childEnv({}), ['-r', addon]);
   assert.equal(bad.status, 1); // the exit status comes through
+});
+
+// A core this CPU lacks the instructions for: AVX-512 kernels on a CPU without AVX-512.
+const unrunnable = readCpuFlags() !== null && expected !== 'SkylakeX' ? 'SkylakeX' : null;
+test('l2m refuses an OPENBLAS_CORETYPE this CPU cannot run, before OpenBLAS loads (no SIGILL)', { skip: process.arch !== 'x64' ? 'x86-64 only' : !unrunnable ? 'this CPU runs every OpenBLAS x86-64 core' : false }, () => {
+  const r = l2m(['envs', 'list'], childEnv({ OPENBLAS_CORETYPE: unrunnable! }));
+  assert.equal(r.signal, null, `killed by ${r.signal}`);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, new RegExp(`^l2m: OPENBLAS_CORETYPE=${unrunnable} selects kernels that need`));
+  // The library's own loader refuses it too (scripts and benches that import src/torch directly).
+  const lib = spawnSync(process.execPath, ['--import', 'tsx', '-e', "await import('./src/torch/native.ts')"], { cwd: root, env: childEnv({ OPENBLAS_CORETYPE: unrunnable! }), encoding: 'utf8' });
+  assert.equal(lib.signal, null, `killed by ${lib.signal}`);
+  assert.notEqual(lib.status, 0);
+  assert.match(lib.stderr, /selects kernels that need/);
 });
 
 test('this process\'s BLAS variables were not changed by the tests', () => {

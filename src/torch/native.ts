@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { coreTypeCpuMismatch, readCpuFlags } from './blas-env.ts';
 
 /** An opaque libtorch tensor reference owned by the addon. */
 export type Handle = { readonly __tensorHandle: unique symbol };
@@ -41,6 +42,8 @@ function load(): NativeAddon {
         '(needs Debian\'s libtorch-dev, or LIBTORCH pointing at a libtorch distribution)',
     );
   }
+  const mismatch = coreTypeCpuMismatch(readCpuFlags(), process.env);
+  if (mismatch) throw new Error(mismatch);
   const threads = defaultThreads();
   if (process.env.OPENBLAS_NUM_THREADS === undefined) process.env.OPENBLAS_NUM_THREADS = String(threads.blas);
   const require = createRequire(import.meta.url);
