@@ -17,6 +17,7 @@ import { attachMethod, createMethod, methodNames } from '../src/adapt/index.ts';
 import { adamwGroups } from '../src/train/optimizer.ts';
 import { trainStep } from '../src/train/step.ts';
 import { printBlasCore } from './blas-core.ts';
+import { randomWindowBatch } from './random-batch.ts';
 
 
 const { values: args } = parseArgs({ options: { size: { type: 'string', default: 'small' }, batch: { type: 'string', default: '128' }, steps: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' } } });
@@ -26,19 +27,9 @@ const B = Number(args.batch);
 const steps = Number(args.steps);
 const rounds = Number(args.rounds);
 const K = cfg.contextLength;
-const A = cfg.maxActDim;
 
 torch.manualSeed(0);
-const x = {
-  states: torch.randn([B, K, cfg.stateDim]),
-  actionTokens: torch.randint(0, cfg.actionBins, [B, K, A], { dtype: 'int64' }),
-  returnsToGo: torch.randn([B, K]),
-  rewards: torch.randn([B, K]),
-  timesteps: torch.randint(0, cfg.maxEpisodeLength - K, [B, K], { dtype: 'int64' }),
-  attentionMask: torch.ones([B, K], { dtype: 'bool' }),
-  taskIds: torch.zeros([B], { dtype: 'int64' }),
-};
-const actionMask = torch.ones([B, K, A], { dtype: 'int64' });
+const { x, actionMask } = randomWindowBatch(cfg, B, { taskIds: true });
 
 interface Side {
   name: string;

@@ -15,6 +15,7 @@ import * as torch from '../src/torch/index.ts';
 import { DecisionTransformer, PAPER_CONFIG, type DTConfig } from '../src/model/decision-transformer.ts';
 import { adamwGroups } from '../src/train/optimizer.ts';
 import { printBlasCore } from './blas-core.ts';
+import { randomWindowBatch } from './random-batch.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,15 +38,7 @@ torch.manualSeed(0);
 const model = new DecisionTransformer(cfg);
 model.train();
 const opt = new torch.optim.AdamW(adamwGroups(model, 0.01), { lr: 1e-4 });
-const x = {
-  states: torch.randn([B, K, cfg.stateDim]),
-  actionTokens: torch.randint(0, cfg.actionBins, [B, K, A], { dtype: 'int64' }),
-  returnsToGo: torch.randn([B, K]),
-  rewards: torch.randn([B, K]),
-  timesteps: torch.randint(0, cfg.maxEpisodeLength - K, [B, K], { dtype: 'int64' }),
-  attentionMask: torch.ones([B, K], { dtype: 'bool' }),
-};
-const mask = torch.ones([B, K, A], { dtype: 'int64' });
+const { x, actionMask: mask } = randomWindowBatch(cfg, B);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const update = (): void => {
   torch.tidy(() => model.loss(x, mask).backward());
