@@ -67,26 +67,23 @@ export function coreTypeForCpu(flags: Iterable<string> | null): FastCoreType | n
   return null;
 }
 
-/** Cores whose kernels need AVX-512 (F, BW, DQ, VL) and those that need AVX2 with FMA. */
-const AVX512_CORES = ['skylakex', 'cooperlake', 'sapphirerapids'];
-const AVX2_CORES = ['haswell', 'zen', 'excavator'];
+/** The cores of CORES_WITH_AVX2 whose kernels also need AVX-512 (F, BW, DQ, VL): the rest need AVX2 with FMA. */
+const CORES_WITH_AVX512: readonly string[] = ['SkylakeX', 'Cooperlake', 'SapphireRapids'];
 
 /**
  * A clear error for an OPENBLAS_CORETYPE this CPU cannot run, or null. OpenBLAS 0.3.21 does not check a
  * forced core against the CPU: SkylakeX on an AVX2-only CPU ends the process with SIGILL at the first
  * sgemm (seen on this project's machines), with no message. The value is the user's, so it is refused,
- * never changed. Null when the CPU's features cannot be read or the core is not one named above.
+ * never changed. Null when the CPU's features cannot be read or the core is not one of CORES_WITH_AVX2.
  */
 export function coreTypeCpuMismatch(cpuFlags: Iterable<string> | null, env: Env): string | null {
   const value = env.OPENBLAS_CORETYPE;
   if (value === undefined || value === '' || cpuFlags === null) return null;
-  const f = new Set(cpuFlags);
-  const core = value.trim().toLowerCase();
-  let needs: string | null = null;
-  if (AVX512_CORES.includes(core) && !['avx512f', 'avx512bw', 'avx512dq', 'avx512vl'].every((x) => f.has(x))) needs = 'AVX-512 (avx512f, avx512bw, avx512dq, avx512vl)';
-  else if (AVX2_CORES.includes(core) && !(f.has('avx2') && f.has('fma'))) needs = 'AVX2 with FMA';
-  if (!needs) return null;
-  const fit = coreTypeForCpu(f);
+  const named = (cores: readonly string[]): boolean => cores.some((c) => c.toLowerCase() === value.trim().toLowerCase());
+  const fit = coreTypeForCpu(cpuFlags); // what the CPU runs at best: SkylakeX ⊃ Haswell ⊃ nothing
+  const avx512 = named(CORES_WITH_AVX512);
+  if (!named(CORES_WITH_AVX2) || fit === 'SkylakeX' || (fit === 'Haswell' && !avx512)) return null;
+  const needs = avx512 ? 'AVX-512 (avx512f, avx512bw, avx512dq, avx512vl)' : 'AVX2 with FMA';
   return (
     `OPENBLAS_CORETYPE=${value} selects kernels that need ${needs}, which this CPU does not report (/proc/cpuinfo); ` +
     `OpenBLAS would stop the process with an illegal instruction. Unset it` +
