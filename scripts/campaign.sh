@@ -2,24 +2,31 @@
 # The measured runs behind docs/finetuning.md, docs/continual.md and docs/l2m.md, each one resumable and
 # skipped once done, so a session can start (or restart) the whole campaign with one command:
 #
-#   L2M_FAST_BLAS=1 setsid nohup bash scripts/campaign.sh >> runs/campaign.log 2>&1 &
+#   mkdir -p runs && L2M_FAST_BLAS=1 setsid nohup bash scripts/campaign.sh >> runs/campaign.log 2>&1 &
+#   STAGES=suite ...   # only the data, the base and the single-task suite (no continual runs)
 #
 # Stop it with `pkill -TERM -f scripts/campaign.sh`: the whole campaign (lanes and their runs) stops, and
 # the next start resumes every unfinished run from its last checkpoint. Run one campaign at a time.
 #
-# 1. the small MT40 base (configs/small-mt40.yaml), then its evaluation over 50 episodes per task;
-# 2. single-task fine-tuning of every method on hammer, push-wall and faucet-close, then full fine-tuning
-#    on the other seven CW10 tasks (the forward-transfer references), then the suite's table;
+# 0. the data (data/mt40-noisy, data/cw10-noisy; a finished collection is skipped in seconds);
+# 1. the small MT40 base (configs/small-mt40.yaml); its evaluation over 50 episodes per task is the first
+#    lane job, beside the suite;
+# 2. single-task fine-tuning of every method on hammer, push-wall and faucet-close, then the suite's
+#    table (runs/finetune/table.md, written as soon as those runs exist), then full fine-tuning on the
+#    other seven CW10 tasks (the forward-transfer references);
 # 3. the CW10 continual runs of every method (configs/continual/cw10-*.yaml), then second seeds (L2M and the two strongest baselines at seed 42, L2P-Pv2 0.300 and L2 0.280).
 # Steps 2 and 3 run in LANES (default 2) parallel lanes, one process of one thread each (on 2 cores two
 # single-thread runs finish more updates per second together than one two-thread run). Lanes take the
 # next unclaimed job from one list; a continual job waits until every reference run has finished.
-# Data: data/mt40-noisy and data/cw10-noisy (docs/finetuning.md has the collect commands).
+# Measured 2026-12-02 on a 2-core AVX-512 machine with L2M_FAST_BLAS=1: data 5 min, base 4.7 updates/s
+# (about 70 min), one suite job 4.5-5.5 min per lane (1,000 updates at 0.146 s, then 240 evaluation
+# episodes), so STAGES=suite takes about 2.5 hours.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # A stopped campaign stops everything it started (never a lane's run left going on alone).
 trap 'trap - TERM INT; kill 0 2>/dev/null; exit 143' TERM INT
 LANES=${LANES:-2}
+STAGES=${STAGES:-suite,continual}
 ONE_THREAD=(threads.intraOp=1 threads.blas=1)
 SUITE_TASKS=(hammer-v2 push-wall-v2 faucet-close-v2)
 METHODS=(full last-layers head adapter lora ia3 prompt prefix ptuning-v2)
@@ -32,24 +39,30 @@ CONTINUAL=(
 )
 l2m() { node bin/l2m.mjs "$@"; }
 stamp() { date -u +%FT%TZ; }
-echo "campaign start $(stamp) OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset} lanes=$LANES"
+echo "campaign start $(stamp) OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset} L2M_FAST_BLAS=${L2M_FAST_BLAS:-unset} lanes=$LANES stages=$STAGES"
+
+collect() { # out tasks
+  local resume=(); [ -d "$1" ] && resume=(--resume)
+  l2m data collect --tasks "$2" --episodes 100 --noise-schedule noisy-expert --out "$1" "${resume[@]}" > /dev/null
+}
+collect data/mt40-noisy MT40
+collect data/cw10-noisy CW10
+echo "data ready $(stamp)"
 
 if [ ! -f runs/small-mt40/results.md ]; then
   if [ -f runs/small-mt40/config.json ]; then l2m pretrain --config configs/small-mt40.yaml --quiet --resume; else l2m pretrain --config configs/small-mt40.yaml --quiet; fi
 fi
-if [ ! -f runs/small-mt40/eval-50.json ]; then
-  l2m eval --checkpoint runs/small-mt40 --tasks MT40 --episodes 50 --seed 7 --json > runs/small-mt40/.eval-50.json.tmp
-  mv runs/small-mt40/.eval-50.json.tmp runs/small-mt40/eval-50.json
-fi
-echo "base evaluated $(stamp)"
+echo "base trained $(stamp)"
 
-# One list of jobs: "finetune <method> <task>" or "continual <stem> [overrides...]".
-JOBS=()
+# One list of jobs: "base_eval", "finetune <method> <task>" or "continual <stem> [overrides...]".
+JOBS=("base_eval")
 for m in "${METHODS[@]}"; do for t in "${SUITE_TASKS[@]}"; do JOBS+=("finetune $m $t"); done; done
-for t in "${CW10[@]}"; do
-  case " ${SUITE_TASKS[*]} " in *" $t "*) ;; *) JOBS+=("finetune full $t") ;; esac
-done
-for c in "${CONTINUAL[@]}"; do JOBS+=("continual $c"); done
+if [[ ",$STAGES," == *,continual,* ]]; then
+  for t in "${CW10[@]}"; do
+    case " ${SUITE_TASKS[*]} " in *" $t "*) ;; *) JOBS+=("finetune full $t") ;; esac
+  done
+  for c in "${CONTINUAL[@]}"; do JOBS+=("continual $c"); done
+fi
 REFS=()
 for t in "${CW10[@]}"; do REFS+=("runs/finetune/full-${t%-v2}"); done
 REF_LIST="reference.runs=[$(IFS=,; echo "${REFS[*]}")]"
@@ -58,6 +71,22 @@ REF_LIST="reference.runs=[$(IFS=,; echo "${REFS[*]}")]"
 CLAIMS=runs/.campaign-claims
 rm -rf "$CLAIMS"; mkdir -p "$CLAIMS" runs/campaign-logs
 
+wait_for() { # file: until it exists, or fail once any job has failed (it may be one this waits for)
+  while [ ! -f "$1" ]; do [ -e "$CLAIMS/failed" ] && return 1; sleep 30; done
+}
+run_base_eval() {
+  [ -f runs/small-mt40/eval-50.json ] && return 0
+  l2m eval --checkpoint runs/small-mt40 --tasks MT40 --episodes 50 --seed 7 --json --workers 1 > runs/small-mt40/.eval-50.json.tmp
+  mv runs/small-mt40/.eval-50.json.tmp runs/small-mt40/eval-50.json
+}
+run_table() { # once every suite run has its results; after a failed job, the table of those that finished
+  local complete=0
+  for m in "${METHODS[@]}"; do for t in "${SUITE_TASKS[@]}"; do
+    wait_for "runs/finetune/$m-${t%-v2}/results.json" || { complete=1; break 2; }
+  done; done
+  npx tsx scripts/finetune-suite.ts --report-only --table runs/finetune/table.md "${ONE_THREAD[@]}" || return 1
+  return $complete
+}
 run_finetune() { # method task
   local dir=runs/finetune/$1-${2%-v2}
   [ -f "$dir/results.json" ] && return 0
@@ -73,7 +102,7 @@ run_continual() { # stem overrides...
   [ -f "$cfg" ] || { echo "skip $cfg (missing)"; return 0; }
   local dir; dir=$(continual_dir "$cfg" "$@")
   [ -f "$dir/results.json" ] && return 0
-  for r in "${REFS[@]}"; do while [ ! -f "$r/results.json" ]; do sleep 30; done; done
+  for r in "${REFS[@]}"; do wait_for "$r/results.json" || return 1; done
   local resume=(); [ -f "$dir/config.json" ] && resume=(--resume)
   l2m continual --config "$cfg" --quiet "${resume[@]}" "$@" "${ONE_THREAD[@]}" "$REF_LIST"
 }
@@ -85,10 +114,11 @@ lane() {
     local log=runs/campaign-logs/$(echo "$job" | tr ' =/' '_-_').log
     echo "lane $id: $job ($(stamp))"
     # shellcheck disable=SC2086
-    if set -- $job && "run_$1" "${@:2}" >> "$log" 2>&1; then echo "lane $id done: $job ($(stamp))"; else echo "FAILED: $job (see $log)"; fi
+    if set -- $job && "run_$1" "${@:2}" >> "$log" 2>&1; then echo "lane $id done: $job ($(stamp))"; else echo "FAILED: $job (see $log)"; touch "$CLAIMS/failed"; fi
   done
 }
+# The suite's table, written by a waiter beside the lanes as soon as the suite's runs have finished.
+{ if run_table > runs/campaign-logs/suite-table.log 2>&1; then echo "suite table written: runs/finetune/table.md ($(stamp))"; else echo "suite table FAILED (runs/campaign-logs/suite-table.log)"; fi; } &
 for l in $(seq 1 "$LANES"); do lane "$l" & sleep 5; done
 wait
-npx tsx scripts/finetune-suite.ts --report-only --table runs/finetune/table.md "${ONE_THREAD[@]}" > runs/campaign-logs/suite-table.log 2>&1 || echo "suite table FAILED (runs/campaign-logs/suite-table.log)"
 echo "campaign done $(stamp)"
