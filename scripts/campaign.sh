@@ -49,6 +49,12 @@ collect data/mt40-noisy MT40
 collect data/cw10-noisy CW10
 echo "data ready $(stamp)"
 
+# A new checkout starts without runs/: a base run committed under artifacts/ (docs/finetuning.md) is
+# resumed from its checkpoint instead of trained from the start (the data are recollected bit for bit).
+if [ ! -d runs/small-mt40 ] && [ -d artifacts/small-mt40 ]; then
+  cp -r artifacts/small-mt40 runs/small-mt40
+  echo "base restored from artifacts/small-mt40 at update $(node -e "console.log(JSON.parse(require('fs').readFileSync('runs/small-mt40/checkpoint/checkpoint.json','utf8')).meta.update)") $(stamp)"
+fi
 if [ ! -f runs/small-mt40/results.md ]; then
   if [ -f runs/small-mt40/config.json ]; then l2m pretrain --config configs/small-mt40.yaml --quiet --resume; else l2m pretrain --config configs/small-mt40.yaml --quiet; fi
 fi
