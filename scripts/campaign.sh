@@ -19,7 +19,7 @@
 # single-thread runs finish more updates per second together than one two-thread run). Lanes take the
 # next unclaimed job from one list; a continual job waits until every reference run has finished.
 # Measured 2026-12-02 on a 2-core AVX-512 machine with L2M_FAST_BLAS=1: data 5 min, base 4.7 updates/s
-# (about 70 min), one suite job 4.5-5.5 min per lane (1,000 updates at 0.146 s, then 240 evaluation
+# (about 70 min), one suite job about 5.5 min per lane (1,000 updates at 0.146 s, then 240 evaluation
 # episodes), so STAGES=suite takes about 2.5 hours.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,12 +49,6 @@ collect data/mt40-noisy MT40
 collect data/cw10-noisy CW10
 echo "data ready $(stamp)"
 
-# A new checkout starts without runs/: a base run committed under artifacts/ (docs/finetuning.md) is
-# resumed from its checkpoint instead of trained from the start (the data are recollected bit for bit).
-if [ ! -d runs/small-mt40 ] && [ -d artifacts/small-mt40 ]; then
-  cp -r artifacts/small-mt40 runs/small-mt40
-  echo "base restored from artifacts/small-mt40 at update $(node -e "console.log(JSON.parse(require('fs').readFileSync('runs/small-mt40/checkpoint/checkpoint.json','utf8')).meta.update)") $(stamp)"
-fi
 if [ ! -f runs/small-mt40/results.md ]; then
   if [ -f runs/small-mt40/config.json ]; then l2m pretrain --config configs/small-mt40.yaml --quiet --resume; else l2m pretrain --config configs/small-mt40.yaml --quiet; fi
 fi
