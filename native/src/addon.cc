@@ -3,6 +3,7 @@
 #include "profiler.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
 #include <c10/core/GradMode.h>
 #include <c10/core/InferenceMode.h>
 #include <torch/csrc/autograd/autograd.h>
@@ -475,6 +476,62 @@ L2M_FN(synchronize) {
 }
 L2M_FN(version) { return Napi::String::New(info.Env(), TORCH_VERSION); }
 
+// ---- autocast (mixed precision): the thread-local switches torch.autocast sets ----
+// libtorch 2.4 made these per device type (at::autocast::set_autocast_enabled(at::kCUDA, ...)); 1.x has
+// one pair of functions per device. Only 'cpu' and 'cuda' are offered.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+#define L2M_AUTOCAST_PER_DEVICE 1
+#endif
+static bool autocastIsCuda(const Info& info, size_t i) {
+  std::string d = strArg(info, i);
+  if (d != "cpu" && d != "cuda") throw std::invalid_argument("autocast: device type must be 'cpu' or 'cuda', got '" + d + "'");
+  return d == "cuda";
+}
+// autocastState(deviceType) -> { enabled, dtype, cacheEnabled }
+L2M_FN(autocastState) {
+  bool cuda = autocastIsCuda(info, 0);
+#ifdef L2M_AUTOCAST_PER_DEVICE
+  at::DeviceType dt = cuda ? at::kCUDA : at::kCPU;
+  bool enabled = at::autocast::is_autocast_enabled(dt);
+  at::ScalarType dtype = at::autocast::get_autocast_dtype(dt);
+#else
+  bool enabled = cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+  at::ScalarType dtype = cuda ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
+#endif
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("enabled", enabled);
+  out.Set("dtype", dtypeName(dtype));
+  out.Set("cacheEnabled", at::autocast::is_autocast_cache_enabled());
+  return out;
+}
+// autocastSet(deviceType, enabled, dtype, cacheEnabled)
+L2M_FN(autocastSet) {
+  bool cuda = autocastIsCuda(info, 0);
+  bool enabled = boolArg(info, 1);
+  at::ScalarType dtype = dtypeFromName(strArg(info, 2));
+#ifdef L2M_AUTOCAST_PER_DEVICE
+  at::DeviceType dt = cuda ? at::kCUDA : at::kCPU;
+  at::autocast::set_autocast_dtype(dt, dtype);
+  at::autocast::set_autocast_enabled(dt, enabled);
+#else
+  if (cuda) {
+    at::autocast::set_autocast_gpu_dtype(dtype);
+    at::autocast::set_enabled(enabled);
+  } else {
+    at::autocast::set_autocast_cpu_dtype(dtype);
+    at::autocast::set_cpu_enabled(enabled);
+  }
+#endif
+  at::autocast::set_autocast_cache_enabled(boolArg(info, 3));
+  return info.Env().Undefined();
+}
+// autocastNesting(+1 | -1) -> the nesting depth after the change; at 0 the cache of cast weights is cleared.
+L2M_FN(autocastNesting) {
+  int depth = intArg(info, 0) > 0 ? at::autocast::increment_nesting() : at::autocast::decrement_nesting();
+  if (depth == 0) at::autocast::clear_cache();
+  return Napi::Number::New(info.Env(), depth);
+}
+
 }  // namespace l2m
 
 static Napi::Object init(Napi::Env env, Napi::Object exports) {
@@ -526,6 +583,9 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
   L2M_ADD(cudaDeviceCount);
   L2M_ADD(synchronize);
   L2M_ADD(version);
+  L2M_ADD(autocastState);
+  L2M_ADD(autocastSet);
+  L2M_ADD(autocastNesting);
   registerOps(env, exports);
   profiler::registerFunctions(env, exports);
   return exports;

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { onOff, positiveInt } from './options.ts';
 import cliProgress from 'cli-progress';
+import * as torch from '../torch/index.ts';
 import { loadPretrainConfig } from '../train/config.ts';
+import { checkDevice } from '../train/run-device.ts';
 import { pretrain } from '../train/pretrain.ts';
 import { loadDecisionTransformer } from '../model/load.ts';
 import { evaluate } from '../eval/evaluate.ts';
@@ -71,9 +73,12 @@ export function evalCommand(): Command {
     .option('--no-pretrain-keys', 'with --adapter of a method with pre-training keys: match the pool keys only')
     .option('--dmc-data-means <dir|json>', "DMControl's normalised score with R_data = our own data's mean return: a DMControl data folder or the output of `l2m data stats --json` (default: the original's data means)")
     .option('--assets <dir>', 'MuJoCo asset directory')
+    .option('--device <device>', 'where the model decodes: cpu, cuda or cuda:N (a CUDA build of libtorch)', 'cpu')
     .option('--json', 'print one JSON object')
-    .action(async (o: { checkpoint: string; tasks: string; episodes: number; seed: number; workers?: number; concurrentEnvs?: number; maxSteps?: number; adapter?: string; uncached?: boolean; overlap: boolean; selection?: string; pretrainKeys: boolean; dmcDataMeans?: string; assets?: string; json?: boolean }) => {
+    .action(async (o: { checkpoint: string; tasks: string; episodes: number; seed: number; workers?: number; concurrentEnvs?: number; maxSteps?: number; adapter?: string; uncached?: boolean; overlap: boolean; selection?: string; pretrainKeys: boolean; dmcDataMeans?: string; assets?: string; device: string; json?: boolean }) => {
       if (o.assets) setAssetDir(o.assets);
+      checkDevice(o.device, '--device');
+      torch.setDefaultDevice(o.device);
       const dmcScores = o.dmcDataMeans === undefined ? undefined : loadOwnDataScoreTable(o.dmcDataMeans);
       if (o.selection && o.overlap) throw new Error('--selection counts one selection per env step; --overlap decodes the first step of each round three times: use one of them');
       if (o.selection && !o.adapter) throw new Error('--selection needs --adapter (an adapter of a pool method: l2p, l2m, l2m-ia3)');

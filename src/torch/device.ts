@@ -16,7 +16,7 @@ export const cuda = {
 };
 
 /** 'cuda' when available, else 'cpu'. */
-export function defaultDevice(): Device {
+export function bestDevice(): Device {
   return cuda.isAvailable() ? 'cuda' : 'cpu';
 }
 

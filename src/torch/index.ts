@@ -26,6 +26,9 @@ export {
   fullLike,
   randnLike,
   randLike,
+  setDefaultDevice,
+  getDefaultDevice,
+  withDefaultDevice,
   type TypedData,
   type NestedArray,
 } from './creation.ts';
@@ -35,7 +38,8 @@ export { manualSeed } from './random.ts';
 export { setNumThreads, getNumThreads, setBlasThreads, getBlasThreads } from './threads.ts';
 export { trimMalloc } from './memory.ts';
 export { blasInfo, type BlasInfo } from './blas.ts';
-export { cuda, defaultDevice, libtorchVersion } from './device.ts';
+export { cuda, bestDevice, libtorchVersion } from './device.ts';
+export { autocast, autocastDeviceType, isAutocastEnabled, type AutocastDeviceType, type AutocastDType, type AutocastOptions } from './autocast.ts';
 export * as F from './functional.ts';
 export * as nn from './nn/index.ts';
 export * as optim from './optim/index.ts';

@@ -26,7 +26,21 @@ export const commonTrainFields = {
   gradClip: z.number().positive().default(0.25),
   logEvery: positiveInt.default(50),
   checkpointEvery: positiveInt.default(1000),
+  /** Where the run trains and evaluates: cpu, cuda or cuda:N (a CUDA build of libtorch; src/train/run-device.ts). */
+  device: z.string().regex(/^(cpu|cuda(:\d+)?)$/, "must be 'cpu', 'cuda' or 'cuda:N'").default('cpu'),
+  /** fp32; bf16 (autocast to bfloat16, CPU or GPU); fp16 (autocast to float16 with loss scaling, GPU only: the original's AMP). */
+  precision: z.enum(['fp32', 'bf16', 'fp16']).default('fp32'),
 };
+
+/**
+ * The training fields that make a run what it is, compared on --resume: the device may change (a run
+ * started on one machine can continue on another, then no longer bit for bit), and fields added since
+ * a run's config.json was written take their defaults.
+ */
+export function trainIdentity(train: Record<string, unknown>): Record<string, unknown> {
+  const { device: _device, ...rest } = train;
+  return { precision: 'fp32', ...rest };
+}
 
 /** Thread settings of a run (default: the measured best, src/torch/native.ts). */
 export const threadsSchema = z

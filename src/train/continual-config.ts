@@ -6,7 +6,7 @@
  * end of each phase. `mode: multitask` is the upper bound: all tasks jointly, the same total updates.
  */
 import { z } from 'zod';
-import { applyOverride, commonTrainFields } from './config.ts';
+import { applyOverride, commonTrainFields, trainIdentity } from './config.ts';
 import { stableJson } from '../data/episode-writer.ts';
 import { readYamlMapping } from './finetune-config.ts';
 import '../adapt/index.ts'; // registers the built-in methods
@@ -145,5 +145,5 @@ export function loadContinualConfig(file: string, opts: { overrides?: string[] }
 export function resumableView(c: ContinualConfig): string {
   const { workers: _w, concurrentEnvs: _c, retention: _r, retentionEpisodes: _re, baseScoreCache: _b, ...evalRest } = c.eval;
   // Key order does not matter (a config.json written by another version lists its keys in another order).
-  return stableJson({ ...c, assets: undefined, threads: undefined, reference: undefined, eval: evalRest });
+  return stableJson({ ...c, assets: undefined, threads: undefined, reference: undefined, train: trainIdentity(c.train), eval: evalRest });
 }

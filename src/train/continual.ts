@@ -55,11 +55,12 @@ import { baseIdentity, currentBaseIdentity, trainableParameters } from '../adapt
 import { isPoolMethod, keyPullLoss, type PoolMethod, type SelectionMatrix } from '../adapt/pool.ts';
 import { saveAdapter } from '../adapt/checkpoint.ts';
 import type { AdaptMethod, TaskInfo } from '../adapt/method.ts';
-import { readTrainCheckpoint, writeTrainCheckpoint } from './checkpoints.ts';
+import { readTrainCheckpoint, restoreScaler, scalerMeta, writeTrainCheckpoint } from './checkpoints.ts';
+import { mixedPrecision } from './run-device.ts';
 import { datasetPaths } from './dataset-paths.ts';
 import { adamwGroups } from './optimizer.ts';
 import { trainStep, updateSeed } from './step.ts';
-import { adaptedModel } from './finetune.ts';
+import { adaptedModelOnDevice } from './finetune.ts';
 import type { FinetuneConfig } from './finetune-config.ts';
 import { baseScores } from './base-scores.ts';
 import { resumableView, type ContinualConfig } from './continual-config.ts';
@@ -340,7 +341,8 @@ export async function continual(cfg: ContinualConfig, opts: { resume?: boolean; 
     const saved = JSON.parse(fs.readFileSync(configFile, 'utf8')) as ContinualConfig;
     if (resumableView(saved) !== resumableView(cfg)) throw new Error(`${runDir}: the config differs from the one the run started with (only eval.workers, eval.concurrentEnvs, eval.retention*, eval.baseScoreCache, reference.runs, threads and assets may change on --resume)`);
   }
-  const { model, method, stateNorm, identity, checkpoint } = adaptedModel(cfg);
+  const mixed = mixedPrecision(cfg.train);
+  const { model, method, stateNorm, identity, checkpoint, leaveDevice } = adaptedModelOnDevice(cfg);
   try {
     if (multitask && (method.beginTask || method.endTask || method.viewFor)) {
       throw new Error(`mode: multitask trains one model on all tasks at once; the '${method.name}' method works task by task (it has task hooks): use it with mode: sequential, or take a method such as full or lora`);
@@ -433,6 +435,7 @@ export async function continual(cfg: ContinualConfig, opts: { resume?: boolean; 
       keysLoss = meta.keysLoss ?? Number.NaN;
       if (selection && meta.selection) selection = meta.selection;
       if (meta.methodState !== undefined) method.restore?.(meta.methodState);
+      restoreScaler(mixed, meta, ckptDir);
       if (cursor.step === 'train' || cursor.step === 'retrain') {
         current = samplerFor(cursor.phase, cursor.step);
         current.sampler.restore(meta.sampler!);
@@ -475,6 +478,7 @@ export async function continual(cfg: ContinualConfig, opts: { resume?: boolean; 
         model: model.cfg,
         ...(method.state ? { methodState: method.state() } : {}),
         ...(stateNorm ? { stateNorm: stateNorm.toJSON() } : {}),
+        ...scalerMeta(mixed),
       };
       writeTrainCheckpoint(ckptDir, { model, optimizer: opt.optimizer, meta });
       writeProgress();
@@ -551,7 +555,7 @@ export async function continual(cfg: ContinualConfig, opts: { resume?: boolean; 
               model,
               opt.optimizer,
               () => nextInputs(sampler, update, stateNorm, ids),
-              { accumulation: cfg.train.accumulation, gradClip: cfg.train.gradClip, seed: deriveSeed(cfg.seed, 'pretrain-keys', k), method, update, loss: (m, x) => keyPullLoss(m, x) },
+              { accumulation: cfg.train.accumulation, gradClip: cfg.train.gradClip, seed: deriveSeed(cfg.seed, 'pretrain-keys', k), method, update, loss: (m, x) => keyPullLoss(m, x), mixedPrecision: mixed },
             );
             cursor = { ...cursor, keysDone: k + 1 };
             hooks.onKeysUpdate?.(k + 1, steps, loss);
@@ -592,7 +596,7 @@ export async function continual(cfg: ContinualConfig, opts: { resume?: boolean; 
               model,
               opt.optimizer,
               () => nextInputs(sampler, update, stateNorm, ids),
-              { accumulation: cfg.train.accumulation, gradClip: cfg.train.gradClip, seed: updateSeed(cfg.seed, update), method, update },
+              { accumulation: cfg.train.accumulation, gradClip: cfg.train.gradClip, seed: updateSeed(cfg.seed, update), method, update, mixedPrecision: mixed },
             );
             trainSeconds += (performance.now() - started) / 1000;
             update += 1;
@@ -634,7 +638,7 @@ export async function continual(cfg: ContinualConfig, opts: { resume?: boolean; 
               model,
               opt.optimizer,
               () => nextInputs(sampler, update, stateNorm, ids),
-              { accumulation: cfg.train.accumulation, gradClip: cfg.train.gradClip, seed: deriveSeed(cfg.seed, 'retrain', p, k), method, update },
+              { accumulation: cfg.train.accumulation, gradClip: cfg.train.gradClip, seed: deriveSeed(cfg.seed, 'retrain', p, k), method, update, mixedPrecision: mixed },
             );
             cursor = { ...cursor, retrained: k + 1 };
             hooks.onRetrainUpdate?.(p, k + 1, steps, loss);
@@ -725,6 +729,7 @@ export async function continual(cfg: ContinualConfig, opts: { resume?: boolean; 
     return results;
   } finally {
     model.dispose();
+    leaveDevice();
   }
 }
 

@@ -26,7 +26,9 @@ import { createMethod } from '../adapt/registry.ts';
 import { saveAdapter } from '../adapt/checkpoint.ts';
 import type { AdaptMethod } from '../adapt/method.ts';
 import type { FinetuneConfig } from './finetune-config.ts';
-import { readTrainCheckpoint, writeTrainCheckpoint } from './checkpoints.ts';
+import { trainIdentity } from './config.ts';
+import { readTrainCheckpoint, restoreScaler, scalerMeta, writeTrainCheckpoint } from './checkpoints.ts';
+import { enterRunDevice, mixedPrecision } from './run-device.ts';
 import { MetricsLog } from './metrics-log.ts';
 import { adamwGroups } from './optimizer.ts';
 import { trainStep, updateSeed } from './step.ts';
@@ -76,6 +78,20 @@ export function adaptedModel(cfg: Pick<FinetuneConfig, 'base' | 'method' | 'seed
   }
 }
 
+/**
+ * `adaptedModel` on the run's device (`train.device`, made libtorch's default for the run): the caller
+ * calls `leaveDevice` when the run ends to restore the previous default.
+ */
+export function adaptedModelOnDevice(cfg: Pick<FinetuneConfig, 'base' | 'method' | 'seed'> & { train: { device: string } }): ReturnType<typeof adaptedModel> & { leaveDevice: () => void } {
+  const leaveDevice = enterRunDevice(cfg.train.device);
+  try {
+    return { ...adaptedModel(cfg), leaveDevice };
+  } catch (err) {
+    leaveDevice();
+    throw err;
+  }
+}
+
 export function finetuneRunDir(cfg: FinetuneConfig): string {
   return path.resolve(cfg.outDir, cfg.name);
 }
@@ -96,7 +112,8 @@ export async function finetune(cfg: FinetuneConfig, opts: { resume?: boolean; ho
   if (!task) throw new Error(`unknown task '${cfg.task}'`);
   const retentionTasks = cfg.eval.retention.length > 0 ? await resolveTasks(cfg.eval.retention) : [];
   const { datasets } = await loadTaskDatasetsIn(cfg.data.dir, [task]);
-  const { model, method, stateNorm, identity, checkpoint } = adaptedModel(cfg);
+  const mixed = mixedPrecision(cfg.train);
+  const { model, method, stateNorm, identity, checkpoint, leaveDevice } = adaptedModelOnDevice(cfg);
   const taskIds = { [task]: 0 };
   try {
     const domain = datasets[0]!.meta.domain;
@@ -105,7 +122,7 @@ export async function finetune(cfg: FinetuneConfig, opts: { resume?: boolean; ho
     }
     if (opts.resume && existing) {
       const saved = JSON.parse(fs.readFileSync(configFile, 'utf8')) as FinetuneConfig;
-      const strip = (c: FinetuneConfig): string => stableJson({ ...c, eval: undefined, train: { ...c.train, steps: undefined } });
+      const strip = (c: FinetuneConfig): string => stableJson({ ...c, eval: undefined, train: { ...trainIdentity(c.train), steps: undefined } });
       if (strip(saved) !== strip(cfg)) throw new Error(`${runDir}: the config differs from the one the run started with (only train.steps and eval.* may change on --resume)`);
     }
     fs.mkdirSync(runDir, { recursive: true });
@@ -123,6 +140,7 @@ export async function finetune(cfg: FinetuneConfig, opts: { resume?: boolean; ho
       update = meta.update;
       trainSeconds = (meta.trainSeconds as number | undefined) ?? 0;
       sampler.restore(meta.sampler as SamplerState);
+      restoreScaler(mixed, meta, ckptDir);
       if (meta.methodState !== undefined) method.restore?.(meta.methodState);
       log.truncateAfter(update, { redoEvalAt: update >= cfg.train.steps });
       hooks.onLog?.(`resumed ${runDir} at update ${update}`);
@@ -146,7 +164,7 @@ export async function finetune(cfg: FinetuneConfig, opts: { resume?: boolean; ho
           model,
           optimizer,
           () => nextInputs(sampler, update, stateNorm),
-          { accumulation: cfg.train.accumulation, gradClip: cfg.train.gradClip, seed: updateSeed(cfg.seed, update), method, update },
+          { accumulation: cfg.train.accumulation, gradClip: cfg.train.gradClip, seed: updateSeed(cfg.seed, update), method, update, mixedPrecision: mixed },
         );
         trainSeconds += (performance.now() - started) / 1000;
         update += 1;
@@ -168,7 +186,7 @@ export async function finetune(cfg: FinetuneConfig, opts: { resume?: boolean; ho
           model.train();
         }
         if (update % cfg.train.checkpointEvery === 0 || update === cfg.train.steps) {
-          writeTrainCheckpoint(ckptDir, { model, optimizer, meta: { update, sampler: sampler.state(), model: model.cfg, trainSeconds, ...(method.state ? { methodState: method.state() } : {}), ...(stateNorm ? { stateNorm: stateNorm.toJSON() } : {}) } });
+          writeTrainCheckpoint(ckptDir, { model, optimizer, meta: { update, sampler: sampler.state(), model: model.cfg, trainSeconds, ...(method.state ? { methodState: method.state() } : {}), ...(stateNorm ? { stateNorm: stateNorm.toJSON() } : {}), ...scalerMeta(mixed) } });
         }
       }
     } finally {
@@ -214,6 +232,7 @@ export async function finetune(cfg: FinetuneConfig, opts: { resume?: boolean; ho
     return results;
   } finally {
     model.dispose();
+    leaveDevice();
   }
 }
 

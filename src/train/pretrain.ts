@@ -22,11 +22,12 @@ import { requireScoreReferences, type DmcScoreTable } from '../envs/dmc/scores.t
 import { evaluate, type EvalReport } from '../eval/evaluate.ts';
 import { modelConfig as modelConfigOf } from '../model/config.ts';
 import { nextInputs } from '../model/batch-inputs.ts';
-import type { PretrainConfig } from './config.ts';
+import { trainIdentity, type PretrainConfig } from './config.ts';
 import { datasetPaths } from './dataset-paths.ts';
 import { adamwGroups } from './optimizer.ts';
 import { trainStep, updateSeed } from './step.ts';
-import { readTrainCheckpoint, writeTrainCheckpoint } from './checkpoints.ts';
+import { readTrainCheckpoint, restoreScaler, scalerMeta, writeTrainCheckpoint } from './checkpoints.ts';
+import { enterRunDevice, mixedPrecision } from './run-device.ts';
 import { MetricsLog } from './metrics-log.ts';
 import { warmupCosine } from './schedule.ts';
 
@@ -87,8 +88,8 @@ export async function pretrain(cfg: PretrainConfig, opts: { resume?: boolean; ho
   if (opts.resume && existing) {
     const saved = JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8')) as PretrainConfig;
     // Key order does not matter (configs written by older versions list their keys in another order).
-    const a = stableJson({ ...saved, eval: undefined, train: { ...saved.train, steps: undefined } });
-    const b = stableJson({ ...cfg, eval: undefined, train: { ...cfg.train, steps: undefined } });
+    const a = stableJson({ ...saved, eval: undefined, train: { ...trainIdentity(saved.train), steps: undefined } });
+    const b = stableJson({ ...cfg, eval: undefined, train: { ...trainIdentity(cfg.train), steps: undefined } });
     if (a !== b) throw new Error(`${runDir}: the config differs from the one the run started with (only train.steps and eval.* may change on --resume)`);
   }
   fs.writeFileSync(path.join(runDir, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
@@ -99,6 +100,8 @@ export async function pretrain(cfg: PretrainConfig, opts: { resume?: boolean; ho
   const sampler = new TrajectorySampler(datasets, { batchSize: cfg.train.batchSize, contextLength: cfg.model.contextLength, seed: cfg.seed });
   const stateNorm = cfg.data.normalizeStates ? StateNormalizer.fromDatasets(datasets) : undefined;
 
+  const leaveDevice = enterRunDevice(cfg.train.device);
+  const mixed = mixedPrecision(cfg.train);
   torch.manualSeed(cfg.seed);
   const model = new DecisionTransformer(modelConfig(cfg));
   const optimizer = new torch.optim.AdamW(adamwGroups(model, cfg.train.weightDecay), { lr: cfg.train.lr, betas: cfg.train.betas, weightDecay: cfg.train.weightDecay });
@@ -110,6 +113,7 @@ export async function pretrain(cfg: PretrainConfig, opts: { resume?: boolean; ho
     const meta = readTrainCheckpoint(ckptDir, { model, optimizer, scheduler });
     update = meta.update;
     sampler.restore(meta.sampler as SamplerState);
+    restoreScaler(mixed, meta, ckptDir);
     log.truncateAfter(update, { redoEvalAt: cfg.eval.atEnd && update >= cfg.train.steps });
     hooks.onLog?.(`resumed ${runDir} at update ${update}`);
   } else {
@@ -135,7 +139,7 @@ export async function pretrain(cfg: PretrainConfig, opts: { resume?: boolean; ho
         model,
         optimizer,
         () => nextInputs(sampler, update, stateNorm),
-        { accumulation: cfg.train.accumulation, gradClip: cfg.train.gradClip, seed: updateSeed(cfg.seed, update), update },
+        { accumulation: cfg.train.accumulation, gradClip: cfg.train.gradClip, seed: updateSeed(cfg.seed, update), update, mixedPrecision: mixed },
       );
       const lr = optimizer.paramGroups[0]!.options.lr;
       scheduler.step();
@@ -152,13 +156,14 @@ export async function pretrain(cfg: PretrainConfig, opts: { resume?: boolean; ho
       // Evaluate before checkpointing: a run killed between the two redoes the evaluation, never skips it.
       if (cfg.eval.every > 0 && update % cfg.eval.every === 0 && update < cfg.train.steps) lastEval = await runEval();
       if (update % cfg.train.checkpointEvery === 0 || update === cfg.train.steps) {
-        writeTrainCheckpoint(ckptDir, { model, optimizer, scheduler, meta: { update, sampler: sampler.state(), config: cfg, model: modelConfig(cfg), ...(stateNorm ? { stateNorm: stateNorm.toJSON() } : {}) } });
+        writeTrainCheckpoint(ckptDir, { model, optimizer, scheduler, meta: { update, sampler: sampler.state(), config: cfg, model: modelConfig(cfg), ...(stateNorm ? { stateNorm: stateNorm.toJSON() } : {}), ...scalerMeta(mixed) } });
       }
     }
     if (cfg.eval.atEnd) lastEval = await runEval();
   } finally {
     optimizer.dispose();
     model.dispose();
+    leaveDevice();
   }
   return { runDir, updates: update, finalLoss: losses.at(-1) ?? Number.NaN, losses, evaluation: lastEval };
 }

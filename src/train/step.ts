@@ -7,6 +7,7 @@
 import * as torch from '../torch/index.ts';
 import type { DecisionTransformer, DTInputs } from '../model/decision-transformer.ts';
 import type { AdaptMethod } from '../adapt/method.ts';
+import { withAutocast, type MixedPrecision } from './run-device.ts';
 
 export interface StepBatch {
   x: DTInputs;
@@ -26,12 +27,20 @@ export interface StepOptions {
    * trains on `keyPullLoss` alone (the same key gradients, without the transformer pass).
    */
   loss?: (model: DecisionTransformer, x: DTInputs, actionMask: torch.Tensor) => torch.Tensor;
+  /**
+   * Mixed precision (`run-device.ts`): the loss is computed under autocast; with a GradScaler (fp16) it
+   * is scaled for backward, the gradients are unscaled before the method's hook and clipping, and an
+   * update whose gradients hold inf/NaN is skipped (the scale backs off).
+   */
+  mixedPrecision?: MixedPrecision;
 }
 
 export interface StepResult {
   /** Mean loss over the accumulated batches (the method's penalty included). */
   loss: number;
   gradNorm: number;
+  /** fp16: the update was skipped for inf/NaN gradients (the optimiser did not step). */
+  skipped?: boolean;
 }
 
 /** Seed of libtorch's generator for one update (a splitmix-style hash of seed and update). */
@@ -49,14 +58,16 @@ export function updateSeed(seed: number, update: number): number {
 export function trainStep(model: DecisionTransformer, optimizer: torch.optim.Optimizer<{ lr: number }>, nextBatch: () => StepBatch, opts: StepOptions): StepResult {
   if (opts.seed !== undefined) torch.manualSeed(opts.seed);
   const where = opts.update === undefined ? '' : `update ${opts.update}: `;
+  const scaler = opts.mixedPrecision?.scaler;
   let lossSum = 0;
   for (let micro = 0; micro < opts.accumulation; micro++) {
     lossSum += torch.tidy(() => {
       const { x, actionMask } = nextBatch();
-      let loss = opts.loss ? opts.loss(model, x, actionMask) : model.loss(x, actionMask);
+      let loss = withAutocast(opts.mixedPrecision, () => (opts.loss ? opts.loss(model, x, actionMask) : model.loss(x, actionMask)));
       const penalty = micro === 0 ? opts.method?.penalty?.(model) : undefined;
       if (penalty) loss = loss.add(penalty.mul(opts.accumulation));
-      loss.div(opts.accumulation).backward();
+      const share = loss.div(opts.accumulation);
+      (scaler ? scaler.scale(share) : share).backward();
       return loss.item();
     });
   }
@@ -65,11 +76,18 @@ export function trainStep(model: DecisionTransformer, optimizer: torch.optim.Opt
     model.zeroGrad();
     throw new Error(`${where}the loss is ${loss}; stopping (lower the learning rate or check the data)`);
   }
+  if (scaler) scaler.unscale_(optimizer);
   opts.method?.afterBackward?.(model);
   const params = model.parameters().filter((p) => p.requiresGrad);
   const gradNorm = torch.clipGradNorm_(params, opts.gradClip);
-  optimizer.step();
+  let skipped = false;
+  if (scaler) {
+    skipped = !scaler.step(optimizer);
+    scaler.update();
+  } else {
+    optimizer.step();
+  }
   opts.method?.afterStep?.(model);
   model.zeroGrad();
-  return { loss, gradNorm };
+  return scaler ? { loss, gradNorm, skipped } : { loss, gradNorm };
 }
