@@ -2,12 +2,13 @@
 # The GPU checks of docs/performance.md ("On a GPU"), as one command for a GPU machine with PyTorch
 # (CUDA) and no Node.js, such as the device tool's: unpacks .gpu/node.tar.zst (scripts/gpu-pack.sh),
 # builds the addon against that PyTorch's libtorch, then runs the GPU tests, the parity tests and the
-# training benches (fp32, fp16 and bf16; the small and the paper model). Logs go to $OUT (default
-# /tmp/gpu-check). Stages: STAGES=build,test,bench (default all).
+# training benches (fp32, fp16 and bf16; the small and the paper model), then a small pre-training on
+# the GPU end to end (data, fp16 training, a resume, evaluation). Logs go to $OUT (default
+# /tmp/gpu-check). Stages: STAGES=build,test,bench,e2e (default all).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/gpu-check}
-STAGES=${STAGES:-build,test,bench}
+STAGES=${STAGES:-build,test,bench,e2e}
 mkdir -p "$OUT"
 log() { echo "[gpu-check $(date -u +%T)] $*" | tee -a "$OUT/summary.txt"; }
 has() { [[ ",$STAGES," == *,$1,* ]]; }
@@ -18,6 +19,7 @@ if ! command -v node > /dev/null; then
   export PATH=/tmp/l2m-node:$PATH
   [ -e node_modules ] || ln -s /tmp/l2m-node/node_modules node_modules
 fi
+[ -d /tmp/l2m-node/assets ] && export L2M_ASSETS=${L2M_ASSETS:-/tmp/l2m-node/assets}
 PY=${L2M_PYTHON:-}
 if [ -z "$PY" ]; then for c in python3 /usr/bin/python3; do "$c" -c 'import torch' 2> /dev/null && { PY=$(command -v "$c"); break; }; done; fi
 [ -n "$PY" ] || { log "no python3 with PyTorch (set L2M_PYTHON)"; exit 1; }
@@ -76,5 +78,21 @@ if has bench; then
       grep -E 'ms/update|ratio' "$OUT/bench-$size-$precision.log" | tee -a "$OUT/summary.txt"
     done
   done
+fi
+if has e2e; then
+  # Two tasks, 200 updates in fp16 on the GPU (trained to update 100, then resumed to 200), evaluated
+  # there. E2E_DEVICE=cpu E2E_PRECISION=fp32 tries the same here.
+  dev=${E2E_DEVICE:-cuda}
+  prec=${E2E_PRECISION:-fp16}
+  d=/tmp/l2m-gpu-e2e
+  rm -rf "$d"
+  run=(node bin/l2m.mjs pretrain --config configs/small-mt10.yaml "data.dir=$d/data" "data.tasks=[reach-v2,push-v2]" train.steps=200 train.warmupSteps=20 train.checkpointEvery=100 eval.every=0 eval.episodes=2 "outDir=$d" name=e2e "train.device=$dev" "train.precision=$prec" --quiet)
+  {
+    node bin/l2m.mjs data collect --tasks reach-v2,push-v2 --episodes 6 --out "$d/data" &&
+      "${run[@]/train.steps=200/train.steps=100}" &&
+      "${run[@]}" --resume &&
+      node bin/l2m.mjs eval --checkpoint "$d/e2e" --tasks reach-v2,push-v2 --episodes 4 --device "$dev" --json
+  } > "$OUT/e2e.log" 2>&1
+  log "end to end exit $?: $(tail -c 400 "$OUT/e2e.log")"
 fi
 log "done"
