@@ -76,8 +76,9 @@ wait_for() { # file: until it exists, or fail once any job has failed (it may be
 }
 run_base_eval() {
   [ -f runs/small-mt40/eval-50.json ] && return 0
-  l2m eval --checkpoint runs/small-mt40 --tasks MT40 --episodes 50 --seed 7 --json --workers 1 > runs/small-mt40/.eval-50.json.tmp
-  mv runs/small-mt40/.eval-50.json.tmp runs/small-mt40/eval-50.json
+  # `&&`: this runs in an `if` (no errexit there), and a failed evaluation must leave no eval-50.json.
+  l2m eval --checkpoint runs/small-mt40 --tasks MT40 --episodes 50 --seed 7 --json --workers 1 > runs/small-mt40/.eval-50.json.tmp &&
+    mv runs/small-mt40/.eval-50.json.tmp runs/small-mt40/eval-50.json
 }
 run_table() { # once every suite run has its results; after a failed job, the table of those that finished
   local complete=0
