@@ -100,8 +100,8 @@ export async function pretrain(cfg: PretrainConfig, opts: { resume?: boolean; ho
   const sampler = new TrajectorySampler(datasets, { batchSize: cfg.train.batchSize, contextLength: cfg.model.contextLength, seed: cfg.seed });
   const stateNorm = cfg.data.normalizeStates ? StateNormalizer.fromDatasets(datasets) : undefined;
 
+  const mixed = mixedPrecision(cfg.train); // checked before the device is entered, as in finetune and continual
   const leaveDevice = enterRunDevice(cfg.train.device);
-  const mixed = mixedPrecision(cfg.train);
   torch.manualSeed(cfg.seed);
   const model = new DecisionTransformer(modelConfig(cfg));
   const optimizer = new torch.optim.AdamW(adamwGroups(model, cfg.train.weightDecay), { lr: cfg.train.lr, betas: cfg.train.betas, weightDecay: cfg.train.weightDecay });
