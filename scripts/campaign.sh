@@ -4,6 +4,7 @@
 #
 #   mkdir -p runs && L2M_FAST_BLAS=1 setsid nohup bash scripts/campaign.sh >> runs/campaign.log 2>&1 &
 #   STAGES=suite ...   # only the data, the base and the single-task suite (no continual runs)
+#   METHODS="adapter lora" ...   # the suite's methods (default all nine, in the order below)
 #
 # Stop it with `pkill -TERM -f scripts/campaign.sh`: the whole campaign (lanes and their runs) stops, and
 # the next start resumes every unfinished run from its last checkpoint. Run one campaign at a time.
@@ -29,7 +30,8 @@ LANES=${LANES:-2}
 STAGES=${STAGES:-suite,continual}
 ONE_THREAD=(threads.intraOp=1 threads.blas=1)
 SUITE_TASKS=(hammer-v2 push-wall-v2 faucet-close-v2)
-METHODS=(full last-layers head adapter lora ia3 prompt prefix ptuning-v2)
+# METHODS="lora adapter ..." runs a subset, or the suite in another order (the table waits for the ones listed).
+read -r -a METHODS <<< "${METHODS:-full last-layers head adapter lora ia3 prompt prefix ptuning-v2}"
 CW10=(hammer-v2 push-wall-v2 faucet-close-v2 push-back-v2 stick-pull-v2 handle-press-side-v2 push-v2 shelf-place-v2 window-close-v2 peg-unplug-side-v2)
 # continual jobs: config file stem, then overrides (a second seed gets its own name)
 CONTINUAL=(
@@ -37,7 +39,9 @@ CONTINUAL=(
   "l2 seed=43 name=cw10-l2-43" "l2p-pt" "l2p-pret" "l2m-pretrain-keys" "l2p-pv2 seed=43 name=cw10-l2p-pv2-43"
   "l2m-no-penalty" "lora" "l2m-query-keys" "l2m-query-keys-pretrain"
 )
-l2m() { node bin/l2m.mjs "$@"; }
+# In the background and waited for: bash runs a trap only between commands, so a foreground run would
+# keep a stopped campaign going until that run (a whole collection or pre-training) had finished.
+l2m() { node bin/l2m.mjs "$@" & wait $!; }
 stamp() { date -u +%FT%TZ; }
 echo "campaign start $(stamp) OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset} L2M_FAST_BLAS=${L2M_FAST_BLAS:-unset} lanes=$LANES stages=$STAGES"
 
