@@ -14,7 +14,8 @@
 #    lane job, beside the suite;
 # 2. single-task fine-tuning of every method on hammer, push-wall and faucet-close, then the suite's
 #    table (runs/finetune/table.md, written as soon as those runs exist), then full fine-tuning on the
-#    other seven CW10 tasks (the forward-transfer references);
+#    other seven CW10 tasks (the forward-transfer references); the table includes every suite run's new
+#    task evaluated once more over 50 episodes, and the base's;
 # 3. the CW10 continual runs of every method (configs/continual/cw10-*.yaml), then second seeds (L2M and the two strongest baselines at seed 42, L2P-Pv2 0.300 and L2 0.280).
 # Steps 2 and 3 run in LANES (default 2) parallel lanes, one process of one thread each (on 2 cores two
 # single-thread runs finish more updates per second together than one two-thread run). Lanes take the
@@ -89,7 +90,8 @@ run_table() { # once every suite run has its results; after a failed job, the ta
   for m in "${METHODS[@]}"; do for t in "${SUITE_TASKS[@]}"; do
     wait_for "runs/finetune/$m-${t%-v2}/results.json" || { complete=1; break 2; }
   done; done
-  npx tsx scripts/finetune-suite.ts --report-only --table runs/finetune/table.md "${ONE_THREAD[@]}" || return 1
+  # --final-episodes: each run's new task once more over 50 episodes (and the base), beside the lanes.
+  npx tsx scripts/finetune-suite.ts --report-only --final-episodes 50 --table runs/finetune/table.md "${ONE_THREAD[@]}" || return 1
   return $complete
 }
 run_finetune() { # method task
