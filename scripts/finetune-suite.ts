@@ -19,6 +19,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { integer } from '../src/cli/options.ts';
 import { writeFileAtomic } from '../src/torch/atomic-write.ts';
 import { loadFinetuneConfig } from '../src/train/finetune-config.ts';
 import { finetune, finetuneRunDir, type FinetuneResults } from '../src/train/finetune.ts';
@@ -37,9 +38,11 @@ const { values: args, positionals: overrides } = parseArgs({
   },
 });
 const intArg = (name: string, v: string, min: number): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got '${v}'`);
-  return n;
+  try {
+    return integer(min)(v);
+  } catch (err) {
+    throw new Error(`--${name}: ${(err as Error).message}`);
+  }
 };
 const finalEpisodes = args['final-episodes'] === undefined ? undefined : intArg('final-episodes', args['final-episodes'], 1);
 const finalSeed = intArg('final-seed', args['final-seed']!, 0);
@@ -134,14 +137,15 @@ if (finalEpisodes !== undefined && finalScores.size > 0) {
     `| method | mean | ${tasks.join(' | ')} |`,
     `|---|---|${tasks.map(() => '---').join('|')}|`,
   );
-  const baseCells = tasks.map((t) => baseFinal.get(t));
-  lines.push(`| base | ${f(baseCells.every((x) => x !== undefined) ? mean(baseCells as number[]) : undefined)} | ${baseCells.map((x) => f(x, 2)).join(' | ')} |`);
+  // A row's mean only where every task has its score.
+  const row = (label: string, cells: (number | undefined)[]): string =>
+    `| ${label} | ${f(cells.every((x) => x !== undefined) ? mean(cells as number[]) : undefined)} | ${cells.map((x) => f(x, 2)).join(' | ')} |`;
+  lines.push(row('base', tasks.map((t) => baseFinal.get(t))));
   for (const [method, rs] of results) {
-    const cells = tasks.map((t) => {
+    lines.push(row(method, tasks.map((t) => {
       const r = rs.find((x) => x.task === t);
-      return r ? finalScores.get(r) : undefined;
-    });
-    lines.push(`| ${method} | ${f(cells.every((x) => x !== undefined) ? mean(cells as number[]) : undefined)} | ${cells.map((x) => f(x, 2)).join(' | ')} |`);
+      return r && finalScores.get(r);
+    })));
   }
 }
 if (missing.length > 0) lines.push('', `Not finished: ${missing.join(', ')}.`);
