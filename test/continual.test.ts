@@ -207,6 +207,8 @@ test('bad input gets a clear error before any training starts, and writes nothin
   assert.throws(() => clConfig('unknown-method', { method: { name: 'magic' } }), /unknown adaptation method 'magic' \(known: .*full/);
   assert.throws(() => clConfig('bad-field', { train: { stepsPerTask: 0 } }), /train.stepsPerTask/);
   assert.throws(() => clConfig('bad-mode', { mode: 'both' }), /mode/);
+  assert.throws(() => clConfig('bad-dropout', { model: { dropout: -0.1 } }), /model\.dropout/);
+  assert.throws(() => clConfig('bad-model-field', { model: { dModel: 64 } }), /model[\s\S]*dModel/);
   assert.deepEqual(fs.readdirSync(outDir).sort(), before, 'nothing was written');
   // A resumed run refuses a changed protocol.
   await assert.rejects(continual(clConfig('probe', { eval: { every: 2 } }), { resume: true }), /the config differs from the one the run started with/);

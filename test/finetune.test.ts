@@ -99,6 +99,25 @@ test('a run stopped around an evaluation resumes with every evaluation exactly o
   }
 });
 
+test('model.dropout sets the rate fine-tuning trains with (the base keeps its own), recorded and checked on resume', async () => {
+  const light = { every: 0, episodes: 1, concurrentEnvs: 1, workers: 0, maxEpisodeSteps: 5 };
+  const run = (name: string, dropout?: number): Promise<{ finalLoss: number }> =>
+    finetune(ftConfig(name, { eval: light, ...(dropout === undefined ? {} : { model: { dropout } }) }));
+  const d0 = await run('dropout-0', 0);
+  const d5 = await run('dropout-05', 0.5);
+  const d5again = await run('dropout-05-again', 0.5);
+  const inherited = await run('dropout-base'); // the tiny base's own 0.1
+  assert.equal(d5again.finalLoss, d5.finalLoss, 'same seed, same rate: same run');
+  assert.notEqual(d0.finalLoss, d5.finalLoss);
+  assert.notEqual(d0.finalLoss, inherited.finalLoss);
+  assert.notEqual(d5.finalLoss, inherited.finalLoss);
+  const saved = JSON.parse(fs.readFileSync(path.join(tmp, 'ft', 'dropout-05', 'config.json'), 'utf8')) as FinetuneConfig;
+  assert.equal(saved.model.dropout, 0.5);
+  await assert.rejects(finetune(ftConfig('dropout-05', { eval: light, model: { dropout: 0.2 }, train: { steps: 30, batchSize: 8, lr: 1e-3, logEvery: 5, checkpointEvery: 10 } }), { resume: true }), /config differs/);
+  assert.throws(() => ftConfig('bad-dropout', { model: { dropout: 1 } }), /model\.dropout/);
+  assert.throws(() => ftConfig('bad-model-field', { model: { nLayer: 3 } }), /model[\s\S]*nLayer/);
+});
+
 test('bad input gets a clear error and writes nothing', async () => {
   const out = path.join(tmp, 'ft');
   const before = fs.readdirSync(out).sort();

@@ -40,9 +40,16 @@ export function readModelMeta(dir: string): { config: DTConfig; update: number; 
   return { config, update: meta.update ?? 0, stateNorm, meta };
 }
 
-export function loadDecisionTransformer(location: string): { model: DecisionTransformer; config: DTConfig; update: number; checkpoint: string; stateNorm?: StateNormalizer } {
+/**
+ * `dropout` replaces the checkpoint's dropout rate (a training setting, not a parameter: fine-tuning
+ * may train with another rate than the base was pre-trained with, as the original's 0.1 on our
+ * dropout-0 base).
+ */
+export function loadDecisionTransformer(location: string, opts: { dropout?: number } = {}): { model: DecisionTransformer; config: DTConfig; update: number; checkpoint: string; stateNorm?: StateNormalizer } {
   const dir = findCheckpointDir(location);
-  const { config, update, stateNorm } = readModelMeta(dir);
+  const meta = readModelMeta(dir);
+  const { update, stateNorm } = meta;
+  const config = opts.dropout === undefined ? meta.config : { ...meta.config, dropout: opts.dropout };
   const model = new DecisionTransformer(config);
   try {
     torch.loadCheckpoint(dir, { model });

@@ -48,6 +48,18 @@ export const threadsSchema = z
   .strict()
   .default({} as never);
 
+/**
+ * What an adaptation run (fine-tuning, continual) may change in the base's model configuration: only
+ * training settings that hold no parameters, so the base's checkpoint loads unchanged.
+ */
+export const modelOverridesSchema = z
+  .object({
+    /** Dropout while adapting (default: the base's own rate). The original fine-tunes at 0.1, GPT-2's rate. */
+    dropout: z.number().min(0).lt(1).optional(),
+  })
+  .strict()
+  .default({} as never);
+
 export const pretrainSchema = z
   .object({
     name: z.string().min(1).default('pretrain'),

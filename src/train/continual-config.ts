@@ -6,7 +6,7 @@
  * end of each phase. `mode: multitask` is the upper bound: all tasks jointly, the same total updates.
  */
 import { z } from 'zod';
-import { applyOverride, commonTrainFields, trainIdentity } from './config.ts';
+import { applyOverride, commonTrainFields, modelOverridesSchema, trainIdentity } from './config.ts';
 import { stableJson } from '../data/episode-writer.ts';
 import { readYamlMapping } from './finetune-config.ts';
 import '../adapt/index.ts'; // registers the built-in methods
@@ -32,6 +32,7 @@ export const continualSchema = z
     mode: z.enum(['sequential', 'multitask']).default('sequential'),
     /** The adaptation method and its settings: `{ name: ewc, ... }` (see `l2m adapt methods`). */
     method: z.record(z.string(), z.unknown()),
+    model: modelOverridesSchema,
     data: z
       .object({
         /** Folder holding <task>.npz of the Meta-World tasks (and of DMControl tasks unless dmcDir is set). */

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { applyOverride, commonTrainFields, threadsSchema } from './config.ts';
+import { applyOverride, commonTrainFields, modelOverridesSchema, threadsSchema } from './config.ts';
 import '../adapt/index.ts'; // registers the built-in methods
 import { parseMethodConfig } from '../adapt/registry.ts';
 
@@ -25,6 +25,7 @@ export const finetuneSchema = z
     task: z.string().min(1),
     /** The adaptation method and its settings: `{ name: lora, rank: 8, ... }` (see `l2m finetune --help`). */
     method: z.record(z.string(), z.unknown()),
+    model: modelOverridesSchema,
     data: z
       .object({
         /** Folder holding <task>.npz. */

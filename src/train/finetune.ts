@@ -64,8 +64,8 @@ export interface FinetuneResults {
 }
 
 /** Builds the base with the method attached (frozen base, method initialised with the run's seed). */
-export function adaptedModel(cfg: Pick<FinetuneConfig, 'base' | 'method' | 'seed'>): { model: DecisionTransformer; method: AdaptMethod; stateNorm?: StateNormalizer; identity: string; checkpoint: string } {
-  const { model, stateNorm, checkpoint } = loadDecisionTransformer(cfg.base);
+export function adaptedModel(cfg: Pick<FinetuneConfig, 'base' | 'method' | 'seed'> & { model?: FinetuneConfig['model'] }): { model: DecisionTransformer; method: AdaptMethod; stateNorm?: StateNormalizer; identity: string; checkpoint: string } {
+  const { model, stateNorm, checkpoint } = loadDecisionTransformer(cfg.base, { dropout: cfg.model?.dropout });
   try {
     const identity = baseIdentity(model);
     const method = createMethod(cfg.method, 'method');
@@ -82,7 +82,7 @@ export function adaptedModel(cfg: Pick<FinetuneConfig, 'base' | 'method' | 'seed
  * `adaptedModel` on the run's device (`train.device`, made libtorch's default for the run): the caller
  * calls `leaveDevice` when the run ends to restore the previous default.
  */
-export function adaptedModelOnDevice(cfg: Pick<FinetuneConfig, 'base' | 'method' | 'seed'> & { train: { device: string } }): ReturnType<typeof adaptedModel> & { leaveDevice: () => void } {
+export function adaptedModelOnDevice(cfg: Parameters<typeof adaptedModel>[0] & { train: { device: string } }): ReturnType<typeof adaptedModel> & { leaveDevice: () => void } {
   const leaveDevice = enterRunDevice(cfg.train.device);
   try {
     return { ...adaptedModel(cfg), leaveDevice };
