@@ -68,7 +68,9 @@ export function readAdapterMeta(dir: string): AdapterMeta {
 export function loadAdapter(dir: string, base: DecisionTransformer, opts: { identity?: string } = {}): AdaptMethod {
   const meta = readAdapterMeta(dir);
   const identity = opts.identity ?? baseIdentity(base);
-  if (JSON.stringify(meta.base.model) !== JSON.stringify(base.cfg)) {
+  // Dropout is a training setting (fine-tuning may change it, `model.dropout`), not architecture.
+  const arch = (c: object): string => JSON.stringify({ ...c, dropout: undefined });
+  if (arch(meta.base.model) !== arch(base.cfg)) {
     throw new Error(`${path.resolve(dir)}: the adapter was trained on a base of another architecture (${JSON.stringify(meta.base.model)}), not this one (${JSON.stringify(base.cfg)})`);
   }
   if (meta.base.identity !== identity) {
