@@ -113,6 +113,10 @@ test('model.dropout sets the rate fine-tuning trains with (the base keeps its ow
   assert.notEqual(d5.finalLoss, inherited.finalLoss);
   const saved = JSON.parse(fs.readFileSync(path.join(tmp, 'ft', 'dropout-05', 'config.json'), 'utf8')) as FinetuneConfig;
   assert.equal(saved.model.dropout, 0.5);
+  // The adapter of a run at another rate still lands on its base (dropout is not architecture).
+  const { model } = loadDecisionTransformer(baseDir);
+  assert.equal(loadAdapter(path.join(tmp, 'ft', 'dropout-05', 'adapter'), model).name, 'lora');
+  model.dispose();
   await assert.rejects(finetune(ftConfig('dropout-05', { eval: light, model: { dropout: 0.2 }, train: { steps: 30, batchSize: 8, lr: 1e-3, logEvery: 5, checkpointEvery: 10 } }), { resume: true }), /config differs/);
   assert.throws(() => ftConfig('bad-dropout', { model: { dropout: 1 } }), /model\.dropout/);
   assert.throws(() => ftConfig('bad-model-field', { model: { nLayer: 3 } }), /model[\s\S]*nLayer/);
