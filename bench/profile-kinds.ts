@@ -9,6 +9,7 @@ export const KINDS = [
   'linear: bias, layout copies',
   'attention: matmuls',
   'attention: scale, mask, softmax, merge',
+  'attention: fused kernel (native/src/attention.cc)',
   'layer norm',
   'GELU',
   'softmax/cross-entropy',
@@ -53,7 +54,10 @@ export function classify(phase: string, context: string, name: string): Kind {
   const backward = arrow >= 0 || /Backward\d*$|AccumulateGrad/.test(context);
   const forward = arrow >= 0 ? context.slice(arrow + 4) : context;
   if (context.includes('AccumulateGrad')) return name.includes('AccumulateGrad') ? 'autograd engine' : 'gradient accumulation (AccumulateGrad)';
-  if (name.startsWith('autograd::') || /Backward\d*$/.test(name)) return 'autograd engine';
+  // The fused kernel records itself (forward and backward); its dropout draws run inside its forward.
+  if (name.startsWith('l2m::fused_attention')) return 'attention: fused kernel (native/src/attention.cc)';
+  if (forward.startsWith('l2m::fused_attention')) return /bernoulli|div/.test(name) ? 'dropout (all, attention weights too)' : 'attention: fused kernel (native/src/attention.cc)';
+  if (name.startsWith('autograd::') || name.includes('CppNode') || /Backward\d*$/.test(name)) return 'autograd engine';
   if (OVERHEAD.has(name)) return 'libtorch dispatch & views';
   if (forward === 'aten::linear') return GEMM.has(name) ? 'matmul (linear layers)' : 'linear: bias, layout copies';
   if (ATTENTION.has(forward)) return GEMM.has(name) ? 'attention: matmuls' : 'attention: scale, mask, softmax, merge';

@@ -587,6 +587,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
   L2M_ADD(autocastSet);
   L2M_ADD(autocastNesting);
   registerOps(env, exports);
+  registerAttention(env, exports);
   profiler::registerFunctions(env, exports);
   return exports;
 }

@@ -45,6 +45,7 @@ const char* dtypeName(at::ScalarType t);
 at::TensorOptions optionsArg(const Info& info, size_t i);
 
 void registerOps(Napi::Env env, Napi::Object exports);
+void registerAttention(Napi::Env env, Napi::Object exports);
 
 }  // namespace l2m
 

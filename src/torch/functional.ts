@@ -130,6 +130,18 @@ export interface AttentionOptions {
   training?: boolean;
   /** Score scale; default 1/sqrt(headDim). */
   scale?: number;
+  /**
+   * Use the fused CPU kernel (`native/src/attention.cc`) where it applies: float32 on the CPU, no
+   * `attnMask`. Default: `setFusedAttention`'s setting (on). false runs the unfused ops, the reference
+   * the kernel is tested against.
+   */
+  fused?: boolean;
+}
+
+let fusedByDefault = true;
+/** Turns the fused CPU attention kernel on or off for calls that do not say (benches compare both). */
+export function setFusedAttention(on: boolean): void {
+  fusedByDefault = on;
 }
 
 const causalMasks = new Map<string, Tensor>();
@@ -179,22 +191,32 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   const qLen = q.size(-2);
   const kLen = k.size(-2);
   const scale = opts.scale ?? 1 / Math.sqrt(q.size(-1));
+  if (opts.causal && qLen > kLen) throw new Error(`scaledDotProductAttention(): causal attention needs qLen <= kLen, got ${qLen} > ${kLen}`);
+  const p = opts.training ? (opts.dropout ?? 0) : 0;
+  const kpm = opts.keyPaddingMask;
+  if (kpm && (kpm.ndim !== 2 || kpm.size(1) !== kLen || kpm.size(0) !== q.size(0))) {
+    throw new Error(`scaledDotProductAttention(): keyPaddingMask must be [batch=${q.size(0)}, kLen=${kLen}], got [${kpm.shape.join(', ')}]`);
+  }
+  const fusable = q.ndim === 4 && k.ndim === 4 && v.ndim === 4 && !opts.attnMask && p < 1 &&
+    q.device === 'cpu' && k.device === 'cpu' && v.device === 'cpu' && q.dtype === 'float32' && k.dtype === 'float32' && v.dtype === 'float32';
+  if (fusable && (opts.fused ?? fusedByDefault)) {
+    if (!kpm || kpm.dtype === 'bool') return wrap(native.fusedAttention(q.handle, k.handle, v.handle, kpm?.handle ?? null, opts.causal ?? false, scale, p));
+    const mask = kpm.to('bool');
+    try {
+      return wrap(native.fusedAttention(q.handle, k.handle, v.handle, mask.handle, opts.causal ?? false, scale, p));
+    } finally {
+      mask.dispose();
+    }
+  }
   const kt = k.transpose(-2, -1);
   const raw = q.matmul(kt);
   kt.dispose();
   let scores = raw.mul(scale);
   raw.dispose();
   const masks: Tensor[] = [];
-  if (opts.causal) {
-    if (qLen > kLen) throw new Error(`scaledDotProductAttention(): causal attention needs qLen <= kLen, got ${qLen} > ${kLen}`);
-    masks.push(causalMask(qLen, kLen, q.device));
-  }
+  if (opts.causal) masks.push(causalMask(qLen, kLen, q.device));
   const temps: Tensor[] = [];
-  if (opts.keyPaddingMask) {
-    const kpm = opts.keyPaddingMask;
-    if (kpm.ndim !== 2 || kpm.size(1) !== kLen || kpm.size(0) !== q.size(0)) {
-      throw new Error(`scaledDotProductAttention(): keyPaddingMask must be [batch=${q.size(0)}, kLen=${kLen}], got [${kpm.shape.join(', ')}]`);
-    }
+  if (kpm) {
     const view = kpm.dtype === 'bool' ? kpm : kpm.to('bool');
     if (view !== kpm) temps.push(view);
     const shaped = view.view([kpm.size(0), ...new Array<number>(q.ndim - 2).fill(1), kLen]);
@@ -215,8 +237,8 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   for (const t of temps) t.dispose();
   let weights = scores.softmax(-1);
   scores.dispose();
-  if (opts.training && (opts.dropout ?? 0) > 0) {
-    const dropped = wrap(native.dropout(weights.handle, opts.dropout, true));
+  if (p > 0) {
+    const dropped = wrap(native.dropout(weights.handle, p, true));
     weights.dispose();
     weights = dropped;
   }
