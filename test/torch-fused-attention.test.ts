@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../src/torch/index.ts';
 import { native } from '../src/torch/native.ts';
+import { wrap } from '../src/torch/tensor.ts';
 
 const { F } = torch;
 
@@ -75,6 +76,22 @@ test('fused attention: the same seed draws the same dropout mask as the unfused 
   const b = F.scaledDotProductAttention(q, q, q, { causal: true, dropout: 0.5, training: true, fused: true });
   const x = a.toFloat32Array(), y = b.toFloat32Array();
   for (let i = 0; i < x.length; i++) assert.ok(Math.abs(x[i]! - y[i]!) <= 1e-5 * (1 + Math.abs(x[i]!)), `element ${i}: ${x[i]} vs ${y[i]}`);
+});
+
+test('float32 attention on the CPU runs the fused kernel by default, and fused: false the unfused ops', () => {
+  torch.manualSeed(0);
+  const q = torch.randn([3, 2, 9, 16]);
+  const pad = torch.tensor([[true, false, false, false, false, false, false, false, false], [false, false, false, false, false, false, false, false, false], [true, true, false, false, false, false, false, false, false]]);
+  const bits = (fn: () => torch.Tensor): number[] => {
+    torch.manualSeed(9);
+    return Array.from(fn().toFloat32Array());
+  };
+  const direct = bits(() => wrap(native.fusedAttention(q.handle, q.handle, q.handle, pad.handle, true, 0.25, 0.2)));
+  const byDefault = bits(() => F.scaledDotProductAttention(q, q, q, { causal: true, keyPaddingMask: pad, dropout: 0.2, training: true }));
+  const unfused = bits(() => F.scaledDotProductAttention(q, q, q, { causal: true, keyPaddingMask: pad, dropout: 0.2, training: true, fused: false }));
+  assert.deepEqual(byDefault, direct);
+  // The two paths round differently (by about 1e-7), so equal bits would mean the kernel did not run.
+  assert.notDeepEqual(unfused, direct);
 });
 
 test('fused attention refuses bad input with a clear error', () => {

@@ -70,6 +70,8 @@ constexpr int64_t kBlock = 16;  // one AVX-512 register of floats; the accumulat
 
 // A block of kBlock floats as one GCC vector (a zmm register on AVX-512, two ymm on AVX2), loaded and
 // stored unaligned.
+inline int64_t padded(int64_t n) { return (n + kBlock - 1) / kBlock * kBlock; }
+
 typedef float Vec __attribute__((vector_size(kBlock * sizeof(float)), aligned(4)));
 __attribute__((always_inline)) inline Vec load(const float* p) { return *reinterpret_cast<const Vec*>(p); }
 __attribute__((always_inline)) inline void store(float* p, Vec v) { *reinterpret_cast<Vec*>(p) = v; }
@@ -112,8 +114,7 @@ __attribute__((always_inline)) inline void dotColumns(const float* __restrict x,
 // out[j] = sum_d x[d] yt[d, j] for j < end (yt is [D, ld], ld a multiple of kBlock); `tmp` holds
 // ld floats.
 __attribute__((always_inline)) inline void rowDots(const float* __restrict x, const float* __restrict yt, int64_t D, int64_t ld, int64_t end, float* __restrict out, Vec* tmp) {
-  const int64_t width = (end + kBlock - 1) / kBlock * kBlock;
-  dotColumns(x, D, yt, ld, width, tmp);
+  dotColumns(x, D, yt, ld, padded(end), tmp);
   const float* r = reinterpret_cast<const float*>(tmp);
   for (int64_t j = 0; j < end; j++) out[j] = r[j];
 }
@@ -139,7 +140,6 @@ __attribute__((always_inline)) inline void transposeInto(const float* __restrict
     for (int64_t d = 0; d < D; d++) xt[d * ld + j] = x[j * st + d];
 }
 
-inline int64_t padded(int64_t n) { return (n + kBlock - 1) / kBlock * kBlock; }
 
 // P[i, :] (softmax weights of one slice, [Tq, Tk]) and out[i, :] ([Tq, D]) for one slice; w is a row of
 // scratch (the weights after dropout).

@@ -200,12 +200,11 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   const fusable = q.ndim === 4 && k.ndim === 4 && v.ndim === 4 && !opts.attnMask && p < 1 &&
     q.device === 'cpu' && k.device === 'cpu' && v.device === 'cpu' && q.dtype === 'float32' && k.dtype === 'float32' && v.dtype === 'float32';
   if (fusable && (opts.fused ?? fusedByDefault)) {
-    if (!kpm || kpm.dtype === 'bool') return wrap(native.fusedAttention(q.handle, k.handle, v.handle, kpm?.handle ?? null, opts.causal ?? false, scale, p));
-    const mask = kpm.to('bool');
+    const mask = kpm && kpm.dtype !== 'bool' ? kpm.to('bool') : kpm;
     try {
-      return wrap(native.fusedAttention(q.handle, k.handle, v.handle, mask.handle, opts.causal ?? false, scale, p));
+      return wrap(native.fusedAttention(q.handle, k.handle, v.handle, mask?.handle ?? null, opts.causal ?? false, scale, p));
     } finally {
-      mask.dispose();
+      if (mask !== kpm) mask?.dispose();
     }
   }
   const kt = k.transpose(-2, -1);
