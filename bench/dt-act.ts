@@ -5,8 +5,10 @@
  * stepping overlapped with decoding (`EvalOptions.overlap`: two groups of envs pipelined, used only
  * where the groups decode bit for bit as the whole batch; the bench says how many rounds were). The
  * order of the ways rotates from round to round. Prints each way's median round (wall clock, and CPU
- * milliseconds of all threads per env step), the ratios of the medians and the median of each round's
- * ratios, and the load average before and after.
+ * milliseconds of all threads per env step, both over the steps after the first: the environments'
+ * start-up is not acting), the ratios of the medians and the median of each round's ratios, the same
+ * rates over the whole evaluate call (start-up included, as this bench measured before 2026-12-03), and
+ * the load average before and after.
  *
  *   npx tsx bench/dt-act.ts [--envs 16] [--steps 100] [--task push-v2] [--size small|paper] [--workers N] [--rounds 3]
  *
@@ -42,7 +44,27 @@ const ways = [
   { name: 'key/value cache', cached: true, overlap: false },
   { name: 'key/value cache + overlap', cached: true, overlap: true },
 ] as const;
-const run = (w: (typeof ways)[number]): Promise<EvalReport> => evaluate(model, { tasks: [args.task!], episodes: envs, maxEpisodeSteps: Number(args.steps), workers, cached: w.cached, overlap: w.overlap });
+/**
+ * The steady state of one evaluation: wall clock and process CPU from the end of its first step to the end
+ * of its last (`onStep`), so neither the environments' start-up (workers, WebAssembly, scenes: seconds,
+ * against a few for the steps themselves) nor the first step counts. Every env takes every step here
+ * (`episodes` = envs, one round, no early termination within `--steps`).
+ */
+interface Timed { report: EvalReport; steadyRate: number; steadyCpuMs: number; wholeRate: number }
+async function run(w: (typeof ways)[number]): Promise<Timed> {
+  let first: { t: number; cpu: NodeJS.CpuUsage; step: number } | undefined;
+  let last: { t: number; cpu: NodeJS.CpuUsage; step: number } | undefined;
+  const onStep = (_d: unknown, step: number): void => {
+    const mark = { t: performance.now(), cpu: process.cpuUsage(), step };
+    if (first) last = mark;
+    else first = mark;
+  };
+  const report = await evaluate(model, { tasks: [args.task!], episodes: envs, maxEpisodeSteps: Number(args.steps), workers, cached: w.cached, overlap: w.overlap, onStep });
+  if (!first || !last) throw new Error('dt-act: --steps must be at least 2');
+  const envSteps = (last.step - first.step) * envs;
+  const cpu = (last.cpu.user + last.cpu.system - first.cpu.user - first.cpu.system) / 1000;
+  return { report, steadyRate: envSteps / ((last.t - first.t) / 1000), steadyCpuMs: cpu / envSteps, wholeRate: report.envSteps / report.seconds };
+}
 const load = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 console.log(`${args.task} x ${envs} envs, ${args.steps} steps, ${workers} worker thread(s), ${args.size} model (${cfg.nLayer} layers, width ${cfg.dModel}), ${rounds} rounds`);
@@ -51,17 +73,17 @@ const loadBefore = load();
 await run(ways[1]); // warm-up (JIT, allocator)
 const rates: number[][] = ways.map(() => []);
 const cpu: number[][] = ways.map(() => []);
+const whole: number[][] = ways.map(() => []);
 const pipelined: string[] = [];
 let reference: string | undefined;
 for (let r = 0; r < rounds; r++) {
   for (let j = 0; j < ways.length; j++) {
     const k = (j + r) % ways.length;
     const w = ways[k]!;
-    const before = process.cpuUsage();
-    const rep = await run(w);
-    const used = process.cpuUsage(before);
-    rates[k]!.push(rep.envSteps / rep.seconds);
-    cpu[k]!.push((used.user + used.system) / 1000 / rep.envSteps);
+    const { report: rep, steadyRate, steadyCpuMs, wholeRate } = await run(w);
+    rates[k]!.push(steadyRate);
+    cpu[k]!.push(steadyCpuMs);
+    whole[k]!.push(wholeRate);
     if (rep.overlap) pipelined.push(`${rep.overlap.overlapped}/${rep.overlap.rounds}`);
     const outcome = JSON.stringify(rep.tasks);
     if (w.cached) {
@@ -76,6 +98,7 @@ const perRound = (a: number, b: number): string => median(rates[a]!.map((x, r) =
 for (const [k, w] of ways.entries()) {
   console.log(`  ${w.name.padEnd(27)} ${median(rates[k]!).toFixed(0).padStart(6)} env steps/s (rounds ${rates[k]!.map((x) => x.toFixed(0)).join(', ')}), CPU ${median(cpu[k]!).toFixed(2)} ms per env step`);
 }
+console.log(`  with the environments' start-up (the whole evaluate call): ${ways.map((w, k) => `${w.name} ${median(whole[k]!).toFixed(0)}`).join(', ')} env steps/s; cache / full pass ${(median(whole[1]!) / median(whole[0]!)).toFixed(2)}x`);
 console.log(`  rounds pipelined by overlap: ${pipelined.join(', ')}`);
 console.log(`  ratios of the medians (median of the rounds' ratios):`);
 console.log(`    key/value cache / full pass:           ${(cached / full).toFixed(2)}x (${perRound(1, 0)}x)`);
