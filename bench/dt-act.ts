@@ -10,14 +10,14 @@
  * rates over the whole evaluate call (start-up included, as this bench measured before 2026-12-03), and
  * the load average before and after.
  *
- *   npx tsx bench/dt-act.ts [--envs 16] [--steps 100] [--task push-v2] [--size small|paper] [--workers N] [--rounds 3]
+ *   npx tsx bench/dt-act.ts [--envs 16] [--steps 100] [--task push-v2] [--size small|paper] [--workers N] [--rounds 3] [--per-op]
  *
  * `--workers` defaults to one per core (overlap needs workers; with 0 the envs step in this thread).
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as torch from '../src/torch/index.ts';
-import { DecisionTransformer, PAPER_CONFIG, type DTConfig } from '../src/model/decision-transformer.ts';
+import { DecisionTransformer, PAPER_CONFIG, setNativeBlocks, type DTConfig } from '../src/model/decision-transformer.ts';
 import { evaluate, type EvalReport } from '../src/eval/evaluate.ts';
 import { VectorEnv } from '../src/envs/vector.ts';
 import { printBlasCore } from './blas-core.ts';
@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     size: { type: 'string', default: 'small' },
     workers: { type: 'string' },
     rounds: { type: 'string', default: '3' },
+    'per-op': { type: 'boolean', default: false },
   },
 });
 const envs = Number(args.envs);
@@ -39,11 +40,20 @@ const cfg: DTConfig = args.size === 'paper' ? PAPER_CONFIG : { ...PAPER_CONFIG, 
 torch.manualSeed(0);
 const model = new DecisionTransformer(cfg);
 
-const ways = [
-  { name: 'full pass per dimension', cached: false, overlap: false },
-  { name: 'key/value cache', cached: true, overlap: false },
-  { name: 'key/value cache + overlap', cached: true, overlap: true },
-] as const;
+interface Way { name: string; cached: boolean; overlap: boolean; native: boolean }
+// The blocks run in one native call per pass (F.preLnBlocks) unless `native` is false: --per-op adds
+// both decodings with the blocks run op by op (as before 2026-12-03's session 14), for the gain.
+const ways: Way[] = [
+  { name: 'full pass per dimension', cached: false, overlap: false, native: true },
+  { name: 'key/value cache', cached: true, overlap: false, native: true },
+  { name: 'key/value cache + overlap', cached: true, overlap: true, native: true },
+  ...(args['per-op']
+    ? [
+        { name: 'full pass, per-op blocks', cached: false, overlap: false, native: false },
+        { name: 'cache, per-op blocks', cached: true, overlap: false, native: false },
+      ]
+    : []),
+];
 /**
  * The steady state of one evaluation: wall clock and process CPU from the end of its first step to the end
  * of its last (`onStep`), so neither the environments' start-up (workers, WebAssembly, scenes: seconds,
@@ -51,7 +61,8 @@ const ways = [
  * (`episodes` = envs, one round, no early termination within `--steps`).
  */
 interface Timed { report: EvalReport; steadyRate: number; steadyCpuMs: number; wholeRate: number }
-async function run(w: (typeof ways)[number]): Promise<Timed> {
+async function run(w: Way): Promise<Timed> {
+  setNativeBlocks(w.native);
   let first: { t: number; cpu: NodeJS.CpuUsage; step: number } | undefined;
   let last: { t: number; cpu: NodeJS.CpuUsage; step: number } | undefined;
   const onStep = (_d: unknown, step: number): void => {
@@ -104,4 +115,10 @@ console.log(`  ratios of the medians (median of the rounds' ratios):`);
 console.log(`    key/value cache / full pass:           ${(cached / full).toFixed(2)}x (${perRound(1, 0)}x)`);
 console.log(`    key/value cache + overlap / full pass: ${(overlapped / full).toFixed(2)}x (${perRound(2, 0)}x)`);
 console.log(`    overlap / no overlap (both cached):    ${(overlapped / cached).toFixed(2)}x (${perRound(2, 1)}x)`);
+if (args['per-op']) {
+  console.log(`    key/value cache / full pass, both per-op:  ${(median(rates[4]!) / median(rates[3]!)).toFixed(2)}x (${perRound(4, 3)}x)`);
+  console.log(`    native blocks / per-op, full pass:     ${(full / median(rates[3]!)).toFixed(2)}x (${perRound(0, 3)}x)`);
+  console.log(`    native blocks / per-op, cache:         ${(cached / median(rates[4]!)).toFixed(2)}x (${perRound(1, 4)}x)`);
+  console.log(`    key/value cache (native) / full pass (per-op): ${(cached / median(rates[3]!)).toFixed(2)}x (${perRound(1, 3)}x)`);
+}
 console.log(`  load average (1, 5, 15 min) before: ${loadBefore}, after: ${load()}`);

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "l2m_torch",
-      "sources": ["src/addon.cc", "src/ops.cc", "src/attention.cc", "src/profiler.cc"],
+      "sources": ["src/addon.cc", "src/ops.cc", "src/attention.cc", "src/blocks.cc", "src/profiler.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node libtorch.cjs include)"

@@ -2,7 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../src/torch/index.ts';
 import { ActionTokenizer } from '../src/data/action-tokenizer.ts';
-import { DecisionTransformer, PAPER_CONFIG, type DTConfig } from '../src/model/decision-transformer.ts';
+import { DecisionTransformer, PAPER_CONFIG, setNativeBlocks, type DTConfig } from '../src/model/decision-transformer.ts';
+import * as profiler from '../src/torch/profiler.ts';
+import '../src/adapt/index.ts';
+import { createMethod } from '../src/adapt/registry.ts';
+import { attachMethod } from '../src/adapt/inject.ts';
 import { decodeActionTokens } from '../src/model/decode.ts';
 import { paddedBatch } from './helpers/dt-batch.ts';
 
@@ -44,6 +48,65 @@ for (const actionPositionEmbedding of [false, true]) test(`cached decoding gives
     model.train();
     assert.throws(() => torch.tidy(() => decodeActionTokens(model, paddedBatch(1, 5, cfg, [6]).x, 4)), /eval mode/);
   } finally {
+    model.dispose();
+  }
+});
+
+/** How many times `fn` made the one-call native pass through the blocks. */
+function nativePasses(fn: () => void): number {
+  const { report } = profiler.profile(fn);
+  return report.calls.find((c) => c.name === 'preLnBlocks')?.calls ?? 0;
+}
+
+const bitsOf = (xs: Float32Array[]): Buffer => Buffer.concat(xs.map((x) => Buffer.from(x.buffer, x.byteOffset, x.byteLength)));
+
+test('the one-call native pass through the blocks gives the bits of the per-op pass, cached and uncached, and runs only where it may', () => {
+  const cfg: DTConfig = { ...PAPER_CONFIG, nLayer: 3, nHead: 4, dModel: 64, dInner: 256, maxEpisodeLength: 300, nPositions: 8 };
+  torch.manualSeed(5);
+  const model = new DecisionTransformer(cfg);
+  torch.noGrad(() => model.action_head.weight.mul_(40));
+  model.eval();
+  try {
+    torch.tidy(() => {
+      const { x } = paddedBatch(9, cfg.contextLength, cfg, [6, 4]);
+      for (const actDim of [1, 4, 6]) {
+        for (const cached of [true, false]) {
+          const run = (native: boolean): { tokens: number[]; logits: Buffer; passes: number } => {
+            setNativeBlocks(native);
+            const trace: Float32Array[] = [];
+            let tokens: Int32Array = new Int32Array();
+            const passes = nativePasses(() => {
+              tokens = decodeActionTokens(model, x, actDim, cached, trace);
+            });
+            return { tokens: Array.from(tokens), logits: bitsOf(trace), passes };
+          };
+          const perOp = run(false);
+          const native = run(true);
+          const what = `actDim ${actDim}, ${cached ? 'cached' : 'uncached'}`;
+          assert.equal(perOp.passes, 0, `${what}: setNativeBlocks(false) still made native passes`);
+          assert.equal(native.passes, actDim, `${what}: one native pass per action dimension`);
+          assert.deepEqual(native.tokens, perOp.tokens, what);
+          assert.ok(native.logits.equals(perOp.logits), `${what}: logits differ in their bits`);
+        }
+      }
+      // A whole forward pass without autograd, too.
+      setNativeBlocks(true);
+      let fast: Buffer = Buffer.alloc(0);
+      assert.equal(nativePasses(() => torch.noGrad(() => { fast = bitsOf([model.forward(x).toFloat32Array()]); })), 1);
+      setNativeBlocks(false);
+      const slow = torch.noGrad(() => bitsOf([model.forward(x).toFloat32Array()]));
+      assert.ok(fast.equals(slow), 'forward logits differ in their bits');
+      setNativeBlocks(true);
+      // Not where it would change results or lose gradients: with autograd on, in training mode, with a method.
+      assert.equal(nativePasses(() => void model.forward(x)), 0, 'with autograd on');
+      model.train();
+      assert.equal(nativePasses(() => torch.noGrad(() => void model.forward(x))), 0, 'in training mode');
+      model.eval();
+      attachMethod(model, createMethod({ name: 'lora' }));
+      assert.equal(nativePasses(() => void decodeActionTokens(model, x, 4)), 0, 'with a method attached');
+    });
+  } finally {
+    setNativeBlocks(true);
     model.dispose();
   }
 });

@@ -588,6 +588,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
   L2M_ADD(autocastNesting);
   registerOps(env, exports);
   registerAttention(env, exports);
+  registerBlocks(env, exports);
   profiler::registerFunctions(env, exports);
   return exports;
 }

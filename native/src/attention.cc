@@ -295,15 +295,11 @@ struct FusedAttention : public torch::autograd::Function<FusedAttention> {
   }
 };
 
-// fusedAttention(q, k, v, keyPaddingMask | null, causal, scale, dropoutP): q [B, H, Tq, D], k and v
-// [B, H, Tk, D], float32 on the CPU with a contiguous last dimension; keyPaddingMask [B, Tk] bool
-// (true = masked). dropoutP > 0 draws the dropout mask (training); 0 for none.
-L2M_FN(fusedAttention) {
-  Tensor q = tensorArg(info, 0), k = tensorArg(info, 1), v = tensorArg(info, 2);
-  c10::optional<Tensor> pad = optTensorArg(info, 3);
-  const bool causal = boolArg(info, 4);
-  const double scale = numArg(info, 5);
-  const double p = numArg(info, 6);
+}  // namespace
+
+// q [B, H, Tq, D], k and v [B, H, Tk, D], float32 on the CPU; keyPaddingMask [B, Tk] bool (true =
+// masked). dropoutP > 0 draws the dropout mask (training); 0 for none. Also called by blocks.cc.
+Tensor fusedAttention(Tensor q, Tensor k, Tensor v, c10::optional<Tensor> pad, bool causal, double scale, double p) {
   auto check = [](bool ok, const std::string& what) {
     if (!ok) throw std::invalid_argument("fusedAttention(): " + what);
   };
@@ -324,11 +320,19 @@ L2M_FN(fusedAttention) {
           "keyPaddingMask must be bool [batch, kLen]");
     if (pad->stride(1) != 1) pad = pad->contiguous();
   }
-  return wrap(info.Env(), FusedAttention::apply(q, k, v, pad, causal, scale, p));
+  return FusedAttention::apply(q, k, v, pad, causal, scale, p);
+}
+
+namespace {
+
+// fusedAttention(q, k, v, keyPaddingMask | null, causal, scale, dropoutP): see above.
+L2M_FN(fusedAttentionFn) {
+  return wrap(info.Env(), fusedAttention(tensorArg(info, 0), tensorArg(info, 1), tensorArg(info, 2), optTensorArg(info, 3),
+                                         boolArg(info, 4), numArg(info, 5), numArg(info, 6)));
 }
 
 }  // namespace
 
-void registerAttention(Napi::Env env, Napi::Object exports) { L2M_ADD(fusedAttention); }
+void registerAttention(Napi::Env env, Napi::Object exports) { l2m::addFunction(env, exports, "fusedAttention", fusedAttentionFn); }
 
 }  // namespace l2m

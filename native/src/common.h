@@ -46,6 +46,10 @@ at::TensorOptions optionsArg(const Info& info, size_t i);
 
 void registerOps(Napi::Env env, Napi::Object exports);
 void registerAttention(Napi::Env env, Napi::Object exports);
+void registerBlocks(Napi::Env env, Napi::Object exports);
+
+// The fused CPU attention of attention.cc (checks its arguments; see there).
+Tensor fusedAttention(Tensor q, Tensor k, Tensor v, c10::optional<Tensor> pad, bool causal, double scale, double p);
 
 }  // namespace l2m
 

@@ -11,11 +11,20 @@
  */
 import * as torch from '../torch/index.ts';
 import { Tensor } from '../torch/index.ts';
-import { Block, initGPT2Weights, type GPT2Config, type LayerCache } from './gpt2.ts';
+import { Block, initGPT2Weights, plainBlockParams, type GPT2Config, type LayerCache } from './gpt2.ts';
 import { prefixLength, type ModelAdapter, type Modulation } from './modulation.ts';
 import { modelSchema } from './config.ts';
 
 const { nn, F } = torch;
+
+let nativeBlocksOn = true;
+/**
+ * Turns the one-call native pass through the blocks (`F.preLnBlocks`, used in eval mode without a
+ * method) on or off; off runs them op by op. Both give the same bits (tested); benches compare them.
+ */
+export function setNativeBlocks(on: boolean): void {
+  nativeBlocksOn = on;
+}
 
 export interface DTConfig extends GPT2Config {
   /** State width (the shared 204-d layout). */
@@ -166,6 +175,8 @@ export class DecisionTransformer extends nn.Module {
    */
   transform(embedded: Tensor, keyPaddingMask: Tensor, caches?: LayerCache[], mod?: Modulation): Tensor {
     return torch.tidy(() => {
+      const native = this.nativeBlocks(embedded, keyPaddingMask, mod);
+      if (native) return this.ln_f.forward(this.transformNative(embedded, keyPaddingMask, native, caches));
       let h = this.drop.forward(embedded);
       for (let i = 0; i < this.blocks.length; i++) {
         const P = prefixLength(mod, i);
@@ -174,6 +185,34 @@ export class DecisionTransformer extends nn.Module {
       }
       return this.ln_f.forward(h);
     });
+  }
+
+  /**
+   * The blocks' parameters for one native call (`F.preLnBlocks`), where it gives the bits of the
+   * per-op path: eval mode (no dropout), no method attached or modulating, plain blocks, float32 on
+   * the CPU with the fused attention kernel on, and `setNativeBlocks` not turned off.
+   */
+  private nativeBlocks(embedded: Tensor, keyPaddingMask: Tensor, mod?: Modulation): Tensor[] | undefined {
+    if (!nativeBlocksOn || this.training || mod || this.adapt || torch.isGradEnabled()) return undefined;
+    if (embedded.device !== 'cpu' || embedded.dtype !== 'float32' || keyPaddingMask.dtype !== 'bool' || !F.fusedAttentionByDefault()) return undefined;
+    return plainBlockParams(this.blocks, this.cfg.layerNormEps);
+  }
+
+  private transformNative(embedded: Tensor, keyPaddingMask: Tensor, params: Tensor[], caches?: LayerCache[]): Tensor {
+    const buffers: Tensor[] = [];
+    const first = caches?.[0];
+    if (caches && first?.k) for (const c of caches) buffers.push(c.k!, c.v!);
+    const cacheLen = first?.k ? (first.len ?? first.k.size(2)) : 0;
+    const reserve = first?.reserve ?? 0;
+    const out = F.preLnBlocks(embedded, keyPaddingMask, params, { buffers, cacheLen, reserve }, this.cfg.nHead, this.cfg.layerNormEps);
+    caches?.forEach((c, i) => {
+      c.k?.dispose();
+      c.v?.dispose();
+      c.k = torch.keep(out.buffers[2 * i]!);
+      c.v = torch.keep(out.buffers[2 * i + 1]!);
+      c.len = cacheLen + embedded.size(1);
+    });
+    return out.h;
   }
 
   /**

@@ -54,7 +54,7 @@ function decodeCached(model: DecisionTransformer, x: DTInputs, actDim: number, t
   const [B, K] = x.states.shape as [number, number];
   const T = model.tokensPerStep;
   const out = new Int32Array(B * actDim);
-  const caches: LayerCache[] = model.blocks.map(() => ({ k: null, v: null }));
+  const caches: LayerCache[] = model.blocks.map(() => ({ k: null, v: null, reserve: actDim - 1 }));
   try {
     torch.tidy(() => {
       // The method's modulation is computed once per step from the whole window (as an uncached pass

@@ -20,10 +20,17 @@ export interface GPT2Config {
   layerNormEps: number;
 }
 
-/** Keys and values of the tokens already seen, per layer: [B, heads, len, headDim]. */
+/**
+ * Keys and values of the tokens already seen, per layer: [B, heads, len, headDim], or, filled by the
+ * native pass (`F.preLnBlocks`), buffers of which the first `len` tokens are valid.
+ */
 export interface LayerCache {
   k: Tensor | null;
   v: Tensor | null;
+  /** Valid tokens in k and v when they are buffers with room; absent: all of them. */
+  len?: number;
+  /** Tokens the caller will still append after the first pass (room the native pass reserves). */
+  reserve?: number;
 }
 
 export interface BlockInputs {
@@ -76,13 +83,15 @@ export class Attention extends nn.Module {
       }
       if (cache) {
         if (cache.k && cache.v) {
-          k = torch.cat([cache.k, k], 2);
-          v = torch.cat([cache.v, v], 2);
+          const n = cache.len ?? cache.k.size(2);
+          k = torch.cat([cache.k.narrow(2, 0, n), k], 2);
+          v = torch.cat([cache.v.narrow(2, 0, n), v], 2);
         }
         cache.k?.dispose();
         cache.v?.dispose();
         cache.k = torch.keep(k);
         cache.v = torch.keep(v);
+        delete cache.len;
       }
       const y = F.scaledDotProductAttention(F.splitHeads(q, this.cfg.nHead), k, v, {
         causal: true,
@@ -145,6 +154,28 @@ export class Block extends nn.Module {
       return h.add(this.mlp.forward(this.ln_2.forward(h), inputs.mod));
     });
   }
+}
+
+const plainLinear = (m: unknown): m is torch.nn.Linear => Object.getPrototypeOf(m) === nn.Linear.prototype && (m as torch.nn.Linear).bias !== null;
+const plainLayerNorm = (m: unknown, eps: number): m is torch.nn.LayerNorm =>
+  Object.getPrototypeOf(m) === nn.LayerNorm.prototype && (m as torch.nn.LayerNorm).eps === eps && (m as torch.nn.LayerNorm).weight !== null && (m as torch.nn.LayerNorm).bias !== null;
+
+/**
+ * The parameters of `blocks` in `F.preLnBlocks`'s order, when every block is exactly this file's
+ * (plain Linear and LayerNorm layers, as built: no method's wrapper or replacement), else undefined.
+ */
+export function plainBlockParams(blocks: readonly Block[], eps: number): Tensor[] | undefined {
+  const out: Tensor[] = [];
+  for (const b of blocks) {
+    if (Object.getPrototypeOf(b) !== Block.prototype || Object.getPrototypeOf(b.attn) !== Attention.prototype || Object.getPrototypeOf(b.mlp) !== MLP.prototype) return undefined;
+    const { ln_1, ln_2 } = b;
+    const { c_attn, c_proj } = b.attn;
+    const { c_fc, c_proj: m_proj } = b.mlp;
+    if (!plainLayerNorm(ln_1, eps) || !plainLayerNorm(ln_2, eps)) return undefined;
+    if (!plainLinear(c_attn) || !plainLinear(c_proj) || !plainLinear(c_fc) || !plainLinear(m_proj)) return undefined;
+    out.push(ln_1.weight!, ln_1.bias!, c_attn.weight, c_attn.bias!, c_proj.weight, c_proj.bias!, ln_2.weight!, ln_2.bias!, c_fc.weight, c_fc.bias!, m_proj.weight, m_proj.bias!);
+  }
+  return out;
 }
 
 /**

@@ -1,6 +1,6 @@
 /** torch.nn.functional in camelCase: activations, normalisation, losses, attention. */
 import { native } from './native.ts';
-import { Tensor, wrap, type Reduction } from './tensor.ts';
+import { Tensor, wrap, wrapAll, type Reduction } from './tensor.ts';
 import { ones } from './creation.ts';
 import { keep } from './scope.ts';
 import { outsideInferenceMode } from './autograd.ts';
@@ -142,6 +142,38 @@ let fusedByDefault = true;
 /** Turns the fused CPU attention kernel on or off for calls that do not say (benches compare both). */
 export function setFusedAttention(on: boolean): void {
   fusedByDefault = on;
+}
+
+/** Whether calls that do not say use the fused CPU attention kernel (`setFusedAttention`). */
+export function fusedAttentionByDefault(): boolean {
+  return fusedByDefault;
+}
+
+/**
+ * Inference through a stack of pre-LN GPT-2 blocks (x + attn(ln_1 x), then + mlp(ln_2 .), exact GELU,
+ * causal fused attention, no dropout) in one native call (`native/src/blocks.cc`): the same ATen
+ * calls in the same order as the blocks' modules make them, so the same bits, without one N-API
+ * crossing per op. `params` holds 12 tensors per layer (ln_1 weight, bias; c_attn weight, bias;
+ * attn.c_proj weight, bias; ln_2 weight, bias; c_fc weight, bias; mlp.c_proj weight, bias).
+ * `caches` is empty or holds each layer's key and value buffers [B, heads, capacity, headDim] with
+ * `cacheLen` tokens in them; this pass's keys and values are written after those, in place when the
+ * buffers have room (new buffers get room for `reserve` more tokens). Returns the blocks' output
+ * (before a final layer norm) and each layer's buffers, now holding cacheLen + T tokens.
+ * float32 on the CPU only (the fused attention kernel's domain), without autograd.
+ */
+export function preLnBlocks(
+  h: Tensor,
+  keyPaddingMask: Tensor,
+  params: Tensor[],
+  caches: { buffers: Tensor[]; cacheLen: number; reserve: number },
+  numHeads: number,
+  eps: number,
+): { h: Tensor; buffers: Tensor[] } {
+  if (h.device !== 'cpu' || h.dtype !== 'float32') throw new Error(`preLnBlocks(): float32 on the CPU only, got ${h.dtype} on ${h.device}`);
+  if (keyPaddingMask.dtype !== 'bool') throw new Error(`preLnBlocks(): keyPaddingMask must be bool, got ${keyPaddingMask.dtype}`);
+  const { buffers, cacheLen, reserve } = caches;
+  const out = wrapAll(native.preLnBlocks(h.handle, keyPaddingMask.handle, params.map((p) => p.handle), buffers.map((c) => c.handle), cacheLen, reserve, numHeads, eps));
+  return { h: out[0]!, buffers: out.slice(1) };
 }
 
 const causalMasks = new Map<string, Tensor>();
