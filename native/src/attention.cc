@@ -141,14 +141,14 @@ __attribute__((always_inline)) inline void transposeInto(const float* __restrict
 }
 
 
-// P[i, :] (softmax weights of one slice, [Tq, Tk]) and out[i, :] ([Tq, D]) for one slice; w is a row of
-// scratch (the weights after dropout).
-L2M_CLONES void forwardSlice(const Shape& s, const float* __restrict q0, int64_t qst, const float* __restrict k0, int64_t kst,
-                             const float* __restrict v0, int64_t vst, const bool* __restrict padRow, float* __restrict P,
-                             const float* __restrict noise, float* __restrict out, float* __restrict kt, float* __restrict w, Vec* tmp) {
-  const int64_t Tq = s.Tq, Tk = s.Tk, D = s.D, ld = padded(Tk);
+// P[i, :] (softmax weights of one slice, [Tq, Tk]) and out[i, :] ([Tq, D]) for one slice, from its keys
+// transposed (kt [D, ld], ld a multiple of kBlock, at least padded(Tk)); w is a row of scratch (the
+// weights after dropout).
+L2M_CLONES void forwardRows(const Shape& s, const float* __restrict q0, int64_t qst, const float* __restrict kt, int64_t ld,
+                            const float* __restrict v0, int64_t vst, const bool* __restrict padRow, float* __restrict P,
+                            const float* __restrict noise, float* __restrict out, float* __restrict w, Vec* tmp) {
+  const int64_t Tq = s.Tq, Tk = s.Tk, D = s.D;
   const float scale = s.scale;
-  transposeInto(k0, kst, Tk, D, ld, kt);
   for (int64_t i = 0; i < Tq; i++) {
     float* __restrict p = P + i * Tk;
     const int64_t end = rowEnd(s, i);
@@ -180,6 +180,15 @@ L2M_CLONES void forwardSlice(const Shape& s, const float* __restrict q0, int64_t
     }
     weightedRows(wi, last, v0, vst, D, out + i * D, tmp);
   }
+}
+
+// The same from the keys as stored ([Tk, D] rows strided by kst), transposed into kt ([D, padded(Tk)]).
+L2M_CLONES void forwardSlice(const Shape& s, const float* __restrict q0, int64_t qst, const float* __restrict k0, int64_t kst,
+                             const float* __restrict v0, int64_t vst, const bool* __restrict padRow, float* __restrict P,
+                             const float* __restrict noise, float* __restrict out, float* __restrict kt, float* __restrict w, Vec* tmp) {
+  const int64_t ld = padded(s.Tk);
+  transposeInto(k0, kst, s.Tk, s.D, ld, kt);
+  forwardRows(s, q0, qst, kt, ld, v0, vst, padRow, P, noise, out, w, tmp);
 }
 
 // Gradients of one slice: dq [Tq, D], dk, dv [Tk, D] (contiguous, written, not accumulated). Scratch:
@@ -321,6 +330,43 @@ Tensor fusedAttention(Tensor q, Tensor k, Tensor v, c10::optional<Tensor> pad, b
     if (pad->stride(1) != 1) pad = pad->contiguous();
   }
   return FusedAttention::apply(q, k, v, pad, causal, scale, p);
+}
+
+// Inference from keys stored transposed: kt [B, H, D, ld] (ld a multiple of 16, the first tk columns
+// the keys; the rest is read and ignored), v [B, H, >= tk, D]. The same loops as fusedAttention's
+// forward on the same keys (which it transposes per slice itself), so the same bits; no autograd.
+Tensor fusedAttentionKeysT(const Tensor& q, const Tensor& kt, int64_t tk, const Tensor& v, const c10::optional<Tensor>& pad, bool causal, double scale) {
+  RECORD_FUNCTION("l2m::fused_attention_keys_t", std::vector<c10::IValue>{});
+  auto check = [](bool ok, const std::string& what) {
+    if (!ok) throw std::invalid_argument("fusedAttentionKeysT(): " + what);
+  };
+  check(q.dim() == 4 && kt.dim() == 4 && v.dim() == 4, "q, kt and v must be 4-D");
+  for (const Tensor* t : {&q, &kt, &v}) check(t->device().is_cpu() && t->scalar_type() == at::kFloat && t->stride(3) == 1, "q, kt and v must be float32 on the CPU with unit channel stride");
+  const int64_t ld = kt.size(3);
+  check(ld % kBlock == 0 && ld >= padded(tk) && kt.stride(2) == ld, "kt's rows must be whole, with room for padded(tk) columns");
+  check(kt.size(0) == q.size(0) && kt.size(1) == q.size(1) && kt.size(2) == q.size(3), "kt must be [batch, heads, channels, ld]");
+  check(v.size(0) == q.size(0) && v.size(1) == q.size(1) && v.size(2) >= tk && v.size(3) == q.size(3), "v must be [batch, heads, >= tk, channels]");
+  check(!causal || q.size(2) <= tk, "causal attention needs qLen <= kLen");
+  Shape s{q.size(0), q.size(1), q.size(2), tk, q.size(3), causal, static_cast<float>(scale), nullptr, 0};
+  if (pad && pad->defined()) {
+    check(pad->scalar_type() == at::kBool && pad->dim() == 2 && pad->size(0) == s.B && pad->size(1) == tk && pad->stride(1) == 1, "keyPaddingMask must be bool [batch, kLen]");
+    s.pad = pad->data_ptr<bool>();
+    s.padStride = pad->stride(0);
+  }
+  Tensor out = at::empty({s.B, s.H, s.Tq, s.D}, q.options());
+  const View4 Q = view4(q), V = view4(v);
+  const float* KT = kt.data_ptr<float>();
+  float* Od = out.data_ptr<float>();
+  at::parallel_for(0, s.B * s.H, 1, [&](int64_t lo, int64_t hi) {
+    std::vector<Vec> tmp(static_cast<size_t>(std::max(padded(s.Tk), padded(s.D)) / kBlock));
+    std::vector<float> P(static_cast<size_t>(s.Tq * s.Tk)), w(static_cast<size_t>(s.Tk));
+    for (int64_t x = lo; x < hi; x++) {
+      const int64_t b = x / s.H, h = x % s.H;
+      forwardRows(s, Q.row(b, h, 0), Q.st, KT + b * kt.stride(0) + h * kt.stride(1), ld, V.row(b, h, 0), V.st, padRowOf(s, b),
+                  P.data(), nullptr, Od + x * s.Tq * s.D, w.data(), tmp.data());
+    }
+  });
+  return out;
 }
 
 namespace {

@@ -16,14 +16,16 @@ constexpr size_t kPerLayer = 12;
 
 // preLnBlocks(h [B, T, d], keyPaddingMask [B, kLen] bool, params (12 per layer: ln_1 w, b; c_attn w, b;
 // attn.c_proj w, b; ln_2 w, b; c_fc w, b; mlp.c_proj w, b), caches ([] or 2 per layer: key and value
-// buffers [B, heads, capacity, headDim]), cacheLen (tokens already in the buffers), reserve (tokens to
+// buffers as this function returns them), cacheLen (tokens already in the buffers), reserve (tokens to
 // leave room for after this pass when buffers are made), nHead, eps) -> [h, k_0, v_0, k_1, v_1, ...]:
-// the blocks' output (before ln_f) and each layer's buffers holding cacheLen + T tokens. This pass's
+// the blocks' output (before ln_f) and each layer's buffers holding cacheLen + T tokens (keys
+// transposed: [B, heads, headDim, capacity]; values [B, heads, capacity, headDim]). This pass's
 // keys and values are written in place after the cached ones (no concatenation of the whole cache per
 // token); a buffer without room is replaced by a larger one.
 L2M_FN(preLnBlocks) {
   Tensor h = tensorArg(info, 0);
   Tensor pad = tensorArg(info, 1);
+  if (pad.dim() == 2 && pad.stride(1) != 1) pad = pad.contiguous();
   std::vector<Tensor> params = tensorListArg(info, 2);
   std::vector<Tensor> caches = tensorListArg(info, 3);
   const int64_t cacheLen = intArg(info, 4);
@@ -41,13 +43,27 @@ L2M_FN(preLnBlocks) {
   const int64_t len = cacheLen + T;
   const double scale = 1.0 / std::sqrt(static_cast<double>(D));
   const std::vector<int64_t> shape{d};
-  // This pass's keys (or values) written after the cached ones; returns the buffer.
-  auto append = [&](const Tensor* cached, const Tensor& fresh) {
+  // Key buffers hold the keys transposed, [B, H, D, capacity] with capacity a multiple of 16, so that
+  // attention reads them as they are (the fused kernel transposes each slice's keys otherwise: most of a
+  // one-token pass's attention); value buffers are [B, H, capacity, D].
+  auto capacity = [&] { return (len + std::max<int64_t>(reserve, 0) + 15) / 16 * 16; };
+  auto appendKeys = [&](const Tensor* cached, const Tensor& fresh) {  // fresh [B, H, T, D]
+    Tensor buf;
+    if (cached && cached->size(3) >= (len + 15) / 16 * 16) {
+      buf = *cached;
+    } else {
+      buf = at::zeros({B, H, D, capacity()}, fresh.options());
+      if (cached) buf.narrow(3, 0, cacheLen).copy_(cached->narrow(3, 0, cacheLen));
+    }
+    buf.narrow(3, cacheLen, T).copy_(fresh.transpose(2, 3));
+    return buf;
+  };
+  auto appendValues = [&](const Tensor* cached, const Tensor& fresh) {
     Tensor buf;
     if (cached && cached->size(2) >= len) {
       buf = *cached;
     } else {
-      buf = at::empty({B, H, len + std::max<int64_t>(reserve, 0), D}, fresh.options());
+      buf = at::empty({B, H, capacity(), D}, fresh.options());
       if (cached) buf.narrow(2, 0, cacheLen).copy_(cached->narrow(2, 0, cacheLen));
     }
     buf.narrow(2, cacheLen, T).copy_(fresh);
@@ -61,10 +77,11 @@ L2M_FN(preLnBlocks) {
     // x + attn(ln_1 x)
     Tensor a = at::layer_norm(h, shape, p[0], p[1], eps);
     std::vector<Tensor> qkv = at::split(at::linear(a, p[2], p[3]), d, -1);
-    Tensor kBuf = append(caches.empty() ? nullptr : &caches[2 * l], qkv[1].view({B, T, H, D}).transpose(1, 2));
-    Tensor vBuf = append(caches.empty() ? nullptr : &caches[2 * l + 1], qkv[2].view({B, T, H, D}).transpose(1, 2));
-    Tensor k = kBuf.narrow(2, 0, len), v = vBuf.narrow(2, 0, len);
-    Tensor y = fusedAttention(qkv[0].view({B, T, H, D}).transpose(1, 2), k, v, pad, /*causal=*/true, scale, 0.0);
+    Tensor kBuf = appendKeys(caches.empty() ? nullptr : &caches[2 * l], qkv[1].view({B, T, H, D}).transpose(1, 2));
+    Tensor vBuf = appendValues(caches.empty() ? nullptr : &caches[2 * l + 1], qkv[2].view({B, T, H, D}).transpose(1, 2));
+    Tensor q = qkv[0].view({B, T, H, D}).transpose(1, 2);
+    if (q.stride(3) != 1) q = q.contiguous();
+    Tensor y = fusedAttentionKeysT(q, kBuf, len, vBuf, pad, /*causal=*/true, scale);
     y = y.transpose(1, 2).contiguous().view({B, T, d});
     h = at::add(h, at::linear(y, p[4], p[5]));
     // h + mlp(ln_2 h)

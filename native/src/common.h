@@ -50,6 +50,8 @@ void registerBlocks(Napi::Env env, Napi::Object exports);
 
 // The fused CPU attention of attention.cc (checks its arguments; see there).
 Tensor fusedAttention(Tensor q, Tensor k, Tensor v, c10::optional<Tensor> pad, bool causal, double scale, double p);
+// Its inference forward from keys stored transposed, kt [B, H, D, ld] holding tk keys (see attention.cc).
+Tensor fusedAttentionKeysT(const Tensor& q, const Tensor& kt, int64_t tk, const Tensor& v, const c10::optional<Tensor>& pad, bool causal, double scale);
 
 }  // namespace l2m
 

@@ -201,8 +201,9 @@ export class DecisionTransformer extends nn.Module {
   private transformNative(embedded: Tensor, keyPaddingMask: Tensor, params: Tensor[], caches?: LayerCache[]): Tensor {
     const buffers: Tensor[] = [];
     const first = caches?.[0];
+    if (first?.k && first.len === undefined) throw new Error('DecisionTransformer: this key/value cache was filled op by op; the native pass (F.preLnBlocks) keeps its own layout, so continue it with the same model settings');
     if (caches && first?.k) for (const c of caches) buffers.push(c.k!, c.v!);
-    const cacheLen = first?.k ? (first.len ?? first.k.size(2)) : 0;
+    const cacheLen = first?.len ?? 0;
     const reserve = first?.reserve ?? 0;
     const out = F.preLnBlocks(embedded, keyPaddingMask, params, { buffers, cacheLen, reserve }, this.cfg.nHead, this.cfg.layerNormEps);
     caches?.forEach((c, i) => {

@@ -21,13 +21,13 @@ export interface GPT2Config {
 }
 
 /**
- * Keys and values of the tokens already seen, per layer: [B, heads, len, headDim], or, filled by the
- * native pass (`F.preLnBlocks`), buffers of which the first `len` tokens are valid.
+ * Keys and values of the tokens already seen, per layer: [B, heads, len, headDim]; or, filled by the
+ * native pass (`F.preLnBlocks`), its buffers (keys transposed, with room), of which `len` tokens are valid.
  */
 export interface LayerCache {
   k: Tensor | null;
   v: Tensor | null;
-  /** Valid tokens in k and v when they are buffers with room; absent: all of them. */
+  /** Set by the native pass: the tokens in its buffers. Absent: an op-by-op cache. */
   len?: number;
   /** Tokens the caller will still append after the first pass (room the native pass reserves). */
   reserve?: number;
@@ -82,16 +82,15 @@ export class Attention extends nn.Module {
         }
       }
       if (cache) {
+        if (cache.len !== undefined) throw new Error('GPT-2 attention: this key/value cache was filled by the native pass (F.preLnBlocks, its own layout); continue it with the same model settings, not op by op');
         if (cache.k && cache.v) {
-          const n = cache.len ?? cache.k.size(2);
-          k = torch.cat([cache.k.narrow(2, 0, n), k], 2);
-          v = torch.cat([cache.v.narrow(2, 0, n), v], 2);
+          k = torch.cat([cache.k, k], 2);
+          v = torch.cat([cache.v, v], 2);
         }
         cache.k?.dispose();
         cache.v?.dispose();
         cache.k = torch.keep(k);
         cache.v = torch.keep(v);
-        delete cache.len;
       }
       const y = F.scaledDotProductAttention(F.splitHeads(q, this.cfg.nHead), k, v, {
         causal: true,

@@ -155,10 +155,12 @@ export function fusedAttentionByDefault(): boolean {
  * calls in the same order as the blocks' modules make them, so the same bits, without one N-API
  * crossing per op. `params` holds 12 tensors per layer (ln_1 weight, bias; c_attn weight, bias;
  * attn.c_proj weight, bias; ln_2 weight, bias; c_fc weight, bias; mlp.c_proj weight, bias).
- * `caches` is empty or holds each layer's key and value buffers [B, heads, capacity, headDim] with
- * `cacheLen` tokens in them; this pass's keys and values are written after those, in place when the
- * buffers have room (new buffers get room for `reserve` more tokens). Returns the blocks' output
- * (before a final layer norm) and each layer's buffers, now holding cacheLen + T tokens.
+ * `caches` is empty or holds each layer's key and value buffers as an earlier call returned them
+ * (keys transposed, [B, heads, headDim, capacity], so that attention reads them as they are; values
+ * [B, heads, capacity, headDim]) with `cacheLen` tokens in them; this pass's keys and values are
+ * written after those, in place when the buffers have room (new buffers get room for `reserve` more
+ * tokens). Returns the blocks' output (before a final layer norm) and each layer's buffers, now
+ * holding cacheLen + T tokens.
  * float32 on the CPU only (the fused attention kernel's domain), without autograd.
  */
 export function preLnBlocks(
