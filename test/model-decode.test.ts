@@ -9,6 +9,7 @@ import { createMethod } from '../src/adapt/registry.ts';
 import { attachMethod } from '../src/adapt/inject.ts';
 import { decodeActionTokens } from '../src/model/decode.ts';
 import { paddedBatch } from './helpers/dt-batch.ts';
+import type { LayerCache } from '../src/model/gpt2.ts';
 
 test('the MinMax tokenizer matches the original: floor bins over [-1, 1], lower-edge decoding', () => {
   const tok = new ActionTokenizer(64, -1, 1);
@@ -102,6 +103,26 @@ test('the one-call native pass through the blocks gives the bits of the per-op p
       model.train();
       assert.equal(nativePasses(() => torch.noGrad(() => void model.forward(x))), 0, 'in training mode');
       model.eval();
+      // A cache filled one way cannot be continued the other way (the layouts differ): a clear error.
+      const e = torch.randn([2, 1, cfg.dModel]);
+      const mask = (n: number) => torch.zeros([2, n], { dtype: 'bool' });
+      for (const [first, then, message] of [[true, false, /filled by the native pass/], [false, true, /filled op by op/]] as const) {
+        const caches: LayerCache[] = model.blocks.map(() => ({ k: null, v: null }));
+        try {
+          torch.noGrad(() => {
+            setNativeBlocks(first);
+            model.transform(e, mask(1), caches);
+            setNativeBlocks(then);
+            assert.throws(() => model.transform(e, mask(2), caches), message);
+          });
+        } finally {
+          setNativeBlocks(true);
+          for (const c of caches) {
+            c.k?.dispose();
+            c.v?.dispose();
+          }
+        }
+      }
       attachMethod(model, createMethod({ name: 'lora' }));
       assert.equal(nativePasses(() => void decodeActionTokens(model, x, 4)), 0, 'with a method attached');
     });
