@@ -123,8 +123,19 @@ test('the one-call native pass through the blocks gives the bits of the per-op p
           }
         }
       }
-      attachMethod(model, createMethod({ name: 'lora' }));
-      assert.equal(nativePasses(() => void decodeActionTokens(model, x, 4)), 0, 'with a method attached');
+      // With a method: only where it keeps the blocks plain and does not modulate.
+      const methods: Array<[string, number]> = [['full', 4], ['ewc', 4], ['lora', 0], ['ia3', 0], ['adapter', 0], ['prompt', 0], ['prefix', 0]];
+      for (const [name, passes] of methods) {
+        const m = new DecisionTransformer(cfg);
+        try {
+          m.loadStateDict(model.stateDict());
+          attachMethod(m, createMethod({ name }));
+          m.eval();
+          assert.equal(nativePasses(() => void decodeActionTokens(m, x, 4)), passes, `with ${name} attached`);
+        } finally {
+          m.dispose();
+        }
+      }
     });
   } finally {
     setNativeBlocks(true);

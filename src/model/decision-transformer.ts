@@ -189,11 +189,12 @@ export class DecisionTransformer extends nn.Module {
 
   /**
    * The blocks' parameters for one native call (`F.preLnBlocks`), where it gives the bits of the
-   * per-op path: eval mode (no dropout), no method attached or modulating, plain blocks, float32 on
-   * the CPU with the fused attention kernel on, and `setNativeBlocks` not turned off.
+   * per-op path: eval mode (no dropout), no autograd, no modulation, plain blocks (no method's wrapped
+   * layer: full and partial fine-tuning, EWC, L2 and PackNet keep them plain), float32 on the CPU with
+   * the fused attention kernel on, and `setNativeBlocks` not turned off.
    */
   private nativeBlocks(embedded: Tensor, keyPaddingMask: Tensor, mod?: Modulation): Tensor[] | undefined {
-    if (!nativeBlocksOn || this.training || mod || this.adapt || torch.isGradEnabled()) return undefined;
+    if (!nativeBlocksOn || this.training || mod || torch.isGradEnabled()) return undefined;
     if (embedded.device !== 'cpu' || embedded.dtype !== 'float32' || keyPaddingMask.dtype !== 'bool' || !F.fusedAttentionByDefault()) return undefined;
     return plainBlockParams(this.blocks, this.cfg.layerNormEps);
   }
