@@ -17,10 +17,11 @@ import { modelSchema } from './config.ts';
 
 const { nn, F } = torch;
 
-let nativeBlocksOn = true;
+// L2M_NATIVE_BLOCKS=0 runs the blocks op by op (to compare speed or rule the native pass out).
+let nativeBlocksOn = process.env.L2M_NATIVE_BLOCKS !== '0';
 /**
- * Turns the one-call native pass through the blocks (`F.preLnBlocks`, used in eval mode without a
- * method) on or off; off runs them op by op. Both give the same bits (tested); benches compare them.
+ * Turns the one-call native pass through the blocks (`F.preLnBlocks`, used in eval mode without
+ * modulation) on or off; off runs them op by op. Both give the same bits (tested); benches compare them.
  */
 export function setNativeBlocks(on: boolean): void {
   nativeBlocksOn = on;
