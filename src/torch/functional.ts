@@ -3,7 +3,7 @@ import { native } from './native.ts';
 import { Tensor, wrap, wrapAll, type Reduction } from './tensor.ts';
 import { ones } from './creation.ts';
 import { keep } from './scope.ts';
-import { outsideInferenceMode } from './autograd.ts';
+import { isGradEnabled, outsideInferenceMode } from './autograd.ts';
 import type { Device, DType } from './dtype.ts';
 
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
@@ -173,6 +173,8 @@ export function preLnBlocks(
 ): { h: Tensor; buffers: Tensor[] } {
   if (h.device !== 'cpu' || h.dtype !== 'float32') throw new Error(`preLnBlocks(): float32 on the CPU only, got ${h.dtype} on ${h.device}`);
   if (keyPaddingMask.dtype !== 'bool') throw new Error(`preLnBlocks(): keyPaddingMask must be bool, got ${keyPaddingMask.dtype}`);
+  // Its attention has no backward: under autograd the blocks' gradients would be silently wrong.
+  if (isGradEnabled()) throw new Error('preLnBlocks(): inference only: call it under torch.noGrad or torch.inferenceMode');
   const { buffers, cacheLen, reserve } = caches;
   const out = wrapAll(native.preLnBlocks(h.handle, keyPaddingMask.handle, params.map((p) => p.handle), buffers.map((c) => c.handle), cacheLen, reserve, numHeads, eps));
   return { h: out[0]!, buffers: out.slice(1) };
