@@ -21,7 +21,7 @@
 # single-thread runs finish more updates per second together than one two-thread run). Lanes take the
 # next unclaimed job from one list; a continual job waits until every reference run has finished.
 # Measured 2026-12-02 on a 2-core AVX-512 machine with L2M_FAST_BLAS=1: data 5 min, base 4.7 updates/s
-# (about 70 min), one suite job about 5.5 min per lane (1,000 updates at 0.146 s, then 240 evaluation
+# (about 70 min; the 3-layer base of 2026-12-04 on a Zen 4: 3.8 updates/s, 84 min), one suite job about 5.5 min per lane (1,000 updates at 0.146 s, then 240 evaluation
 # episodes), so STAGES=suite takes about 2.5 hours.
 set -euo pipefail
 cd "$(dirname "$0")/.."
